@@ -1,0 +1,1 @@
+//! Backups: placeholder until the backup module lands.

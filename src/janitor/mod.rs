@@ -1,0 +1,1 @@
+//! Log janitor: placeholder until the janitor lands.
