@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 pub struct StoreReader {
     conn: Connection,
     path: PathBuf,
+    /// Whether the file has no tables yet: a writer created it and stopped (or was
+    /// killed) before its first migration committed.
+    empty: bool,
 }
 
 impl StoreReader {
@@ -38,6 +41,7 @@ impl StoreReader {
         Ok(StoreReader {
             conn,
             path: path.to_owned(),
+            empty: found == 0,
         })
     }
 
@@ -61,6 +65,9 @@ impl StoreReader {
     ///
     /// [`StoreError::Sqlite`] on a read failure.
     pub fn last_seq(&self) -> Result<Seq, StoreError> {
+        if self.empty {
+            return Ok(0);
+        }
         last_seq(&self.conn)
     }
 
@@ -92,6 +99,9 @@ impl StoreReader {
         &self,
         key: &str,
     ) -> Result<Option<StoredState<T>>, StoreError> {
+        if self.empty {
+            return Ok(None);
+        }
         let row = self
             .conn
             .query_row(
@@ -123,6 +133,9 @@ impl StoreReader {
     /// [`StoreError::Sqlite`] on a read failure, [`StoreError::Corrupt`] for a row of
     /// unknown kind.
     pub fn records_after(&self, after: Seq, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+        if self.empty {
+            return Ok(Vec::new());
+        }
         let mut statement = self.conn.prepare_cached(
             "SELECT seq, kind, time_ms, body FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
@@ -142,6 +155,9 @@ impl StoreReader {
         from_ms: TimeMs,
         to_ms: TimeMs,
     ) -> Result<Vec<StoredRecord>, StoreError> {
+        if self.empty {
+            return Ok(Vec::new());
+        }
         let mut statement = self.conn.prepare_cached(
             "SELECT seq, kind, time_ms, body FROM journal
              WHERE kind = ?1 AND time_ms >= ?2 AND time_ms < ?3 ORDER BY seq",
@@ -169,6 +185,9 @@ impl StoreReader {
     ///
     /// [`StoreError::Sqlite`] on a read failure.
     pub fn count(&self, kind: RecordKind) -> Result<u64, StoreError> {
+        if self.empty {
+            return Ok(0);
+        }
         let count: i64 = self.conn.query_row(
             "SELECT count(*) FROM journal WHERE kind = ?1",
             [kind.as_str()],

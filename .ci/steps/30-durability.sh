@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Durability: the crash test (SIGKILL of a journal writer, 1,000 cycles unless
+# MIKROBOT_CRASH_CYCLES says otherwise) and the fault-injection tests, with their
+# counts printed. The disk-full test mounts a small tmpfs and skips, saying why,
+# where mounting is not permitted.
+set -euo pipefail
+export MIKROBOT_CRASH_CYCLES="${MIKROBOT_CRASH_CYCLES:-1000}"
+cargo test --locked --test store_crash --test store_faults -- --nocapture
