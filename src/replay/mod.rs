@@ -1,0 +1,3 @@
+//! Replay of an imported account history through the compliance engine.
+
+pub mod sample;
