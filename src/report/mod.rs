@@ -91,6 +91,8 @@ pub struct Finding {
 
 /// Formats an amount of account currency with two decimals.
 pub fn money(value: f64) -> String {
+    // An empty sum is -0.0, which would print as "-0.00".
+    let value = if value == 0.0 { 0.0 } else { value };
     format!("{value:.2}")
 }
 

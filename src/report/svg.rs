@@ -157,9 +157,14 @@ fn time_axis(svg: &mut String, frame: &Frame, zone: Tz) {
         let label = crate::time::utc_from_ms(time as TimeMs)
             .map(|utc| utc.with_timezone(&zone).format(format).to_string())
             .unwrap_or_default();
+        let anchor = match index {
+            0 => "start",
+            6 => "end",
+            _ => "middle",
+        };
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
             frame.x(time),
             HEIGHT - BOTTOM + 18.0,
             escape(&label)
@@ -302,7 +307,8 @@ impl EquityChart {
             svg,
             "<g class=\"breach\" data-rule=\"{}\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\" \
              fill=\"none\" stroke=\"#d92d20\" stroke-width=\"3\"/><title>{}</title>\
-             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#d92d20\" font-weight=\"600\">{}</text></g>",
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#d92d20\" font-weight=\"600\" \
+             stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">{}</text></g>",
             escape(&breach.rule),
             escape(&label),
             (x + 10.0).min(WIDTH - 150.0),

@@ -2,6 +2,8 @@
 //! exports, and an xlsx writer.
 #![allow(dead_code)]
 
+pub mod chromium;
+
 use assert_cmd::Command;
 use std::path::Path;
 
