@@ -97,6 +97,13 @@ pub enum StoreError {
     },
 }
 
+/// Registers the fault-injection VFS when `name` is [`fault::VFS_NAME`], so a
+/// connection outside the store (a backup copy) can be opened with it.
+#[doc(hidden)]
+pub fn register_vfs(name: &str) {
+    vfs::register_if(name);
+}
+
 /// Opens a connection in WAL mode with the configured durability.
 fn open_connection(
     path: &Path,
