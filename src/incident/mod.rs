@@ -1,0 +1,1 @@
+//! Incidents: emergency response with deadlines, automatic actions and escalation chains.
