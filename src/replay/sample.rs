@@ -4,10 +4,11 @@
 //!
 //! It opens with the initial deposit (a cash flow). It earns 10% of the
 //! week-start balance on EURUSD.Z in its first week, an XPWS activation on Friday
-//! 2025-02-07. It loses more than 5,000 on Tuesday 2025-02-11, a daily-loss breach
+//! 2025-02-07, and trades EURUSD.Z once more in XPWS mode that day. It loses more than 5,000 on Tuesday 2025-02-11, a daily-loss breach
 //! at the second losing close, and ends with one position open. The
 //! bundled file `examples/host/sample-report.csv` is this module's output; a test
-//! fails when the two differ.
+//! fails when the two differ, and `MIKROBOT_WRITE_SAMPLE=1 cargo test --lib
+//! bundled_sample` rewrites the file.
 
 use crate::account::{Deal, DealEntry, DealType, ShortText, Side, Symbol, TimeMs};
 use crate::import::{
@@ -36,107 +37,20 @@ struct Trade {
     profit: f64,
 }
 
-const TRADES: [Trade; 10] = [
-    trade(
-        "EURUSD.Z",
-        Side::Buy,
-        2.0,
-        "2025.02.03 10:15:00",
-        Some("2025.02.03 16:40:12"),
-        1.02350,
-        1.01800,
-        1_850.00,
-    ),
-    trade(
-        "GBPUSD.Z",
-        Side::Sell,
-        1.5,
-        "2025.02.04 09:30:05",
-        Some("2025.02.04 14:05:41"),
-        1.24410,
-        1.25600,
-        -1_620.00,
-    ),
-    trade(
-        "EURUSD.Z",
-        Side::Buy,
-        3.0,
-        "2025.02.05 11:00:30",
-        Some("2025.02.06 15:20:08"),
-        1.03560,
-        1.02900,
-        4_380.00,
-    ),
-    trade(
-        "EURUSD.Z",
-        Side::Buy,
-        2.5,
-        "2025.02.06 16:02:44",
-        Some("2025.02.07 10:31:19"),
-        1.03980,
-        1.03300,
-        3_950.00,
-    ),
-    trade(
-        "XAUUSD.Z",
-        Side::Buy,
-        0.5,
-        "2025.02.07 12:10:00",
-        Some("2025.02.07 18:45:33"),
-        2_861.40,
-        2_845.00,
-        410.00,
-    ),
-    trade(
-        "AUDUSD.Z",
-        Side::Sell,
-        2.0,
-        "2025.02.10 09:05:10",
-        Some("2025.02.10 17:12:56"),
-        0.62890,
-        0.63400,
-        800.00,
-    ),
-    trade(
-        "GBPUSD.Z",
-        Side::Buy,
-        3.0,
-        "2025.02.11 09:40:21",
-        Some("2025.02.11 10:20:47"),
-        1.24380,
-        1.23400,
-        -2_900.00,
-    ),
-    trade(
-        "XAUUSD.Z",
-        Side::Sell,
-        1.0,
-        "2025.02.11 13:00:02",
-        Some("2025.02.11 15:45:18"),
-        2_897.10,
-        2_922.00,
-        -2_450.00,
-    ),
-    trade(
-        "EURUSD.Z",
-        Side::Sell,
-        1.0,
-        "2025.02.12 11:30:00",
-        Some("2025.02.12 16:10:05"),
-        1.04150,
-        1.04700,
-        600.00,
-    ),
-    trade(
-        "GBPUSD.Z",
-        Side::Buy,
-        1.0,
-        "2025.02.14 10:00:00",
-        None,
-        1.24900,
-        1.24200,
-        -180.00,
-    ),
+// One trade a line reads as a table, which rustfmt would spread over 300 lines.
+#[rustfmt::skip]
+const TRADES: [Trade; 11] = [
+    trade("EURUSD.Z", Side::Buy, 2.0, "2025.02.03 10:15:00", Some("2025.02.03 16:40:12"), 1.02350, 1.01800, 1_850.00),
+    trade("GBPUSD.Z", Side::Sell, 1.5, "2025.02.04 09:30:05", Some("2025.02.04 14:05:41"), 1.24410, 1.25600, -1_620.00),
+    trade("EURUSD.Z", Side::Buy, 3.0, "2025.02.05 11:00:30", Some("2025.02.06 15:20:08"), 1.03560, 1.02900, 4_380.00),
+    trade("EURUSD.Z", Side::Buy, 2.5, "2025.02.06 16:02:44", Some("2025.02.07 10:31:19"), 1.03980, 1.03300, 3_950.00),
+    trade("XAUUSD.Z", Side::Buy, 0.5, "2025.02.07 12:10:00", Some("2025.02.07 18:45:33"), 2_861.40, 2_845.00, 410.00),
+    trade("EURUSD.Z", Side::Buy, 1.0, "2025.02.07 13:05:12", Some("2025.02.07 17:30:40"), 1.03850, 1.03400, 520.00),
+    trade("AUDUSD.Z", Side::Sell, 2.0, "2025.02.10 09:05:10", Some("2025.02.10 17:12:56"), 0.62890, 0.63400, -300.00),
+    trade("GBPUSD.Z", Side::Buy, 3.0, "2025.02.11 09:40:21", Some("2025.02.11 10:20:47"), 1.24380, 1.23400, -2_900.00),
+    trade("XAUUSD.Z", Side::Sell, 1.0, "2025.02.11 13:00:02", Some("2025.02.11 15:45:18"), 2_897.10, 2_922.00, -2_450.00),
+    trade("EURUSD.Z", Side::Sell, 1.0, "2025.02.12 11:30:00", Some("2025.02.12 16:10:05"), 1.04150, 1.04700, 600.00),
+    trade("GBPUSD.Z", Side::Buy, 1.0, "2025.02.14 10:00:00", None, 1.24900, 1.24200, -180.00),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -381,10 +295,8 @@ fn number_deals_and_balances(deals: &mut [DealRow]) {
 /// Builds the Results entries MT5 would write for the sample, from [`stats::compute`].
 fn results_of(import: &Import) -> Mt5Results {
     let deals: Vec<Deal> = import.deals.iter().map(|row| row.deal).collect();
-    let initial = import
-        .inferred_initial_balance()
-        .unwrap_or(SAMPLE_INITIAL_BALANCE);
-    let figures = stats::compute(&deals, initial);
+    // The deals start with the initial deposit, so the balance before them is 0.
+    let figures = stats::compute(&deals, 0.0);
     let ratio = |value: Option<f64>| format!("{:.6}", value.unwrap_or(0.0));
     let money = |value: f64| format!("{value:.2}");
     let share = |count: usize| {
@@ -444,24 +356,24 @@ mod tests {
     use super::*;
     use crate::import::{import_bytes, ImportOptions};
 
+    /// Compares the bundled file with the generator's output. With
+    /// `MIKROBOT_WRITE_SAMPLE=1` set it writes the file first, which is how the
+    /// bundled sample is regenerated after a change to this module.
     #[test]
     fn bundled_sample_matches_generator() {
-        let bundled = include_str!("../../examples/host/sample-report.csv");
-        assert!(
-            bundled == sample_report_csv(),
-            "examples/host/sample-report.csv differs from the generator; regenerate it with \
-             `cargo test --lib write_bundled_sample -- --ignored`"
-        );
-    }
-
-    #[test]
-    #[ignore = "writes examples/host/sample-report.csv"]
-    fn write_bundled_sample() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/examples/host/sample-report.csv"
         );
-        std::fs::write(path, sample_report_csv()).unwrap();
+        if std::env::var_os("MIKROBOT_WRITE_SAMPLE").is_some() {
+            std::fs::write(path, sample_report_csv()).unwrap();
+        }
+        let bundled = std::fs::read_to_string(path).unwrap();
+        assert!(
+            bundled == sample_report_csv(),
+            "examples/host/sample-report.csv differs from the generator; regenerate it with \
+             `MIKROBOT_WRITE_SAMPLE=1 cargo test --lib bundled_sample`"
+        );
     }
 
     #[test]
@@ -469,9 +381,9 @@ mod tests {
         let text = sample_report_csv();
         let import =
             import_bytes("sample.csv", text.as_bytes(), &ImportOptions::default()).unwrap();
-        assert_eq!(import.positions.len(), 9);
+        assert_eq!(import.positions.len(), 10);
         assert_eq!(import.open_positions.len(), 1);
-        assert_eq!(import.deals.len(), 20);
+        assert_eq!(import.deals.len(), 22);
         assert_eq!(
             import.inferred_initial_balance(),
             Some(SAMPLE_INITIAL_BALANCE)

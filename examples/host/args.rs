@@ -1,0 +1,42 @@
+//! Command-line options of the host.
+
+use clap::Parser;
+use mikrobot::time::ServerClock;
+use std::path::PathBuf;
+
+/// Replays an MT5 or FTMO MetriX account history through mikrobot's compliance
+/// engine, the way the EA feeds it, and prints the statistics, cash flows, XPWS
+/// activations and rule outcome. Without --report it replays a sample account
+/// bundled with the project.
+#[derive(Debug, Parser)]
+#[command(name = "host", version)]
+pub struct Args {
+    /// Account history to replay: an MT5 Trade History Report (.xlsx as the
+    /// terminal saves it, or its sheet saved as .csv) or an FTMO MetriX trading
+    /// journal (.csv). The format is detected from the content.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Initial balance (the rule set's initial capital) in account currency.
+    /// Default: the balance before the first trade in the file.
+    #[arg(long, value_name = "N")]
+    pub initial_balance: Option<f64>,
+
+    /// Rule set: ftmo-2step, ftmo-1step, or the path of a TOML rule-set file.
+    #[arg(
+        long,
+        value_name = "ftmo-2step|ftmo-1step|FILE",
+        default_value = "ftmo-2step"
+    )]
+    pub rules: String,
+
+    /// Broker server clock the file's times are in: ny+7 (New York time plus
+    /// 7 hours, as FTMO and most FX brokers run) or an IANA zone such as
+    /// Europe/Athens.
+    #[arg(long, value_name = "ZONE|ny+7", default_value = "ny+7")]
+    pub server_clock: ServerClock,
+
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+}
