@@ -1,1 +1,271 @@
-//! Placeholder until this module lands.
+//! One guarded account: the compliance engine and, beside it, the subsystems that react to what
+//! it decides. A [`Guard`] is the object behind each C ABI handle, and Rust hosts use it directly.
+//!
+//! ```
+//! use mikrobot::config::Config;
+//! use mikrobot::guard::Guard;
+//!
+//! let state = tempfile::tempdir().unwrap();
+//! let guard = Guard::open(Config::default(), state.path()).unwrap();
+//! // Until a deal history covering the day start is loaded, the floors are unknown.
+//! assert!(!guard.decision().may_trade_now());
+//! ```
+
+use crate::account::{Deal, OrderIntent, Snapshot, Symbol, TimeMs};
+use crate::compliance::Verdict;
+use crate::compliance::{Decision, Engine, EngineEvent, History, PreTrade, Reason, RuleReport};
+use crate::config::{Config, ConfigError};
+use crate::time::ServerClock;
+use crate::xpws::XpwsMode;
+use std::path::{Path, PathBuf};
+
+/// Error for a guard that cannot open or a call made out of order.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The state directory cannot be created or used.
+    #[error("state directory {path} cannot be used: {source}; pass a writable directory")]
+    StateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// A history deal or the end of a history load came without a load in progress.
+    #[error("no history load is in progress; begin one before adding deals or finishing it")]
+    NoHistoryLoad,
+}
+
+/// The account as it stands when a history load finishes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryEnd {
+    /// Time of the call.
+    pub time_ms: TimeMs,
+    /// Balance now.
+    pub balance: f64,
+    /// Equity now.
+    pub equity: f64,
+    /// Positions open now.
+    pub open_positions: u32,
+}
+
+/// A deal history being collected deal by deal, as the EA sends it.
+#[derive(Debug)]
+struct HistoryLoad {
+    covered_from_ms: TimeMs,
+    account_start_ms: Option<TimeMs>,
+    deals: Vec<Deal>,
+}
+
+/// One guarded account.
+#[derive(Debug)]
+pub struct Guard {
+    config: Config,
+    state_dir: PathBuf,
+    engine: Engine,
+    history: Option<HistoryLoad>,
+    latest_time_ms: TimeMs,
+    panicked: bool,
+    #[cfg(any(test, feature = "test-panic"))]
+    force_panic: bool,
+}
+
+impl Guard {
+    /// Opens the guard of one account: validates the configuration, creates the state
+    /// directory and starts the engine, blocked until a deal history is loaded.
+    ///
+    /// # Errors
+    ///
+    /// [`GuardError::Config`] for an invalid configuration and [`GuardError::StateDir`] when
+    /// the directory cannot be created.
+    pub fn open(config: Config, state_dir: &Path) -> Result<Guard, GuardError> {
+        config.validate()?;
+        std::fs::create_dir_all(state_dir).map_err(|source| GuardError::StateDir {
+            path: state_dir.to_owned(),
+            source,
+        })?;
+        let engine = Engine::new(config.rules.clone()).map_err(ConfigError::from)?;
+        Ok(Guard {
+            config,
+            state_dir: state_dir.to_owned(),
+            engine,
+            history: None,
+            latest_time_ms: 0,
+            panicked: false,
+            #[cfg(any(test, feature = "test-panic"))]
+            force_panic: false,
+        })
+    }
+
+    /// The configuration the guard was opened with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The state directory.
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// The broker's server clock, which every C ABI time is in.
+    pub fn server_clock(&self) -> ServerClock {
+        self.config.server.clock
+    }
+
+    /// The compliance engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Feeds an account snapshot and returns the decision. Allocates nothing.
+    ///
+    /// # Panics
+    ///
+    /// Only in test builds, when [`Guard::force_panic`] armed a forced panic.
+    pub fn on_snapshot(&mut self, snapshot: &Snapshot) -> Decision {
+        #[cfg(any(test, feature = "test-panic"))]
+        if std::mem::take(&mut self.force_panic) {
+            panic!("forced panic in the engine (test-panic switch)");
+        }
+        self.observe_time(snapshot.time_ms);
+        let decision = self.engine.on_snapshot(snapshot);
+        self.guarded(decision)
+    }
+
+    /// Feeds a new deal and returns the decision.
+    pub fn on_deal(&mut self, deal: &Deal) -> Decision {
+        self.observe_time(deal.time_ms);
+        let decision = self.engine.on_deal(deal);
+        self.guarded(decision)
+    }
+
+    /// Starts collecting a deal history that is complete from `covered_from_ms` on, of an
+    /// account that opened with the initial capital at `account_start_ms` when known.
+    pub fn begin_history(&mut self, covered_from_ms: TimeMs, account_start_ms: Option<TimeMs>) {
+        self.history = Some(HistoryLoad {
+            covered_from_ms,
+            account_start_ms,
+            deals: Vec::new(),
+        });
+    }
+
+    /// Adds one deal to the history being collected.
+    ///
+    /// # Errors
+    ///
+    /// [`GuardError::NoHistoryLoad`] when [`Guard::begin_history`] was not called.
+    pub fn add_history_deal(&mut self, deal: Deal) -> Result<(), GuardError> {
+        let load = self.history.as_mut().ok_or(GuardError::NoHistoryLoad)?;
+        load.deals.push(deal);
+        Ok(())
+    }
+
+    /// Gives the collected history to the engine, which rebuilds the day anchor from it.
+    ///
+    /// # Errors
+    ///
+    /// [`GuardError::NoHistoryLoad`] when [`Guard::begin_history`] was not called.
+    pub fn finish_history(&mut self, now: HistoryEnd) -> Result<Decision, GuardError> {
+        let load = self.history.take().ok_or(GuardError::NoHistoryLoad)?;
+        let history = History {
+            deals: &load.deals,
+            covered_from_ms: load.covered_from_ms,
+            account_start_ms: load.account_start_ms,
+            balance: now.balance,
+            equity: now.equity,
+            open_positions: now.open_positions,
+            time_ms: now.time_ms,
+        };
+        Ok(self.load_history(&history))
+    }
+
+    /// Gives a complete deal history to the engine, which rebuilds the day anchor from it.
+    pub fn load_history(&mut self, history: &History<'_>) -> Decision {
+        self.observe_time(history.time_ms);
+        let decision = self.engine.load_history(history);
+        self.guarded(decision)
+    }
+
+    /// Advances the engine's clock without a snapshot (from a timer), so a stale feed or a day
+    /// reset is noticed when no tick arrives.
+    pub fn on_time(&mut self, time_ms: TimeMs) -> Decision {
+        self.observe_time(time_ms);
+        let decision = self.engine.on_time(time_ms);
+        self.guarded(decision)
+    }
+
+    /// Checks an order before it is sent.
+    pub fn check_order(&self, intent: &OrderIntent) -> PreTrade {
+        let check = self.engine.check_order(intent);
+        if self.panicked && check.allowed {
+            return PreTrade {
+                allowed: false,
+                reason: Reason::PanicCaught,
+                max_volume: 0.0,
+                suggested_volume: 0.0,
+                ..check
+            };
+        }
+        check
+    }
+
+    /// The current decision.
+    pub fn decision(&self) -> Decision {
+        self.guarded(self.engine.decision())
+    }
+
+    /// Each rule's floor, room, status and breach.
+    pub fn rules(&self) -> &[RuleReport] {
+        self.engine.rules()
+    }
+
+    /// The XPWS mode of `symbol` this week.
+    pub fn xpws_mode(&self, symbol: &Symbol) -> XpwsMode {
+        self.engine.xpws_mode(symbol)
+    }
+
+    /// Take profit of `symbol` in multiples of the risk distance (1 normally, 2 in XPWS mode).
+    pub fn take_profit_ratio(&self, symbol: &Symbol) -> f64 {
+        self.engine.take_profit_ratio(symbol)
+    }
+
+    /// Takes the oldest event the engine raised.
+    pub fn pop_event(&mut self) -> Option<EngineEvent> {
+        self.engine.pop_event()
+    }
+
+    /// Blocks trading after a panic was caught in a call on this guard. The block stays until
+    /// the guard is closed; the engine also latches [`Reason::PanicCaught`] into its state.
+    pub fn latch_panic(&mut self) {
+        self.panicked = true;
+        // The engine accepts every external latch reason, and the guard's own flag above keeps
+        // trading blocked even if it did not.
+        let _ = self
+            .engine
+            .latch_block(Reason::PanicCaught, self.latest_time_ms);
+    }
+
+    /// Arms a panic inside the next snapshot call, to test the C ABI panic boundary.
+    #[cfg(any(test, feature = "test-panic"))]
+    pub fn force_panic(&mut self) {
+        self.force_panic = true;
+    }
+
+    fn observe_time(&mut self, time_ms: TimeMs) {
+        self.latest_time_ms = self.latest_time_ms.max(time_ms);
+    }
+
+    /// Keeps trading blocked after a caught panic, whatever the engine decides since.
+    fn guarded(&self, decision: Decision) -> Decision {
+        if self.panicked && decision.verdict == Verdict::MayTrade {
+            return Decision {
+                verdict: Verdict::Blocked,
+                reason: Reason::PanicCaught,
+                time_ms: decision.time_ms,
+            };
+        }
+        decision
+    }
+}

@@ -18,6 +18,7 @@
 //! - [`store`], [`backup`] and [`janitor`]: the journal, backups and log rotation.
 //! - [`maintenance`], [`report`] and [`metrics`]: routines, reports and the
 //!   Prometheus export.
+//! - [`config`]: the configuration document, with its schema version.
 //! - [`guard`]: one guarded account, the object behind each C ABI handle.
 //! - [`ffi`]: the C ABI.
 
@@ -27,6 +28,7 @@ pub mod account;
 pub mod alerts;
 pub mod backup;
 pub mod compliance;
+pub mod config;
 pub mod ffi;
 pub mod guard;
 pub mod health;

@@ -1,0 +1,745 @@
+//! Hostile calls through every export: null pointers, zero and huge capacities, closed and
+//! forged handles, one handle from two threads, NaN and infinities, invalid UTF-8 and unpaired
+//! UTF-16 surrogates, and a panic forced inside the engine. Each call must return its
+//! documented status and leave the process running.
+
+use super::abi::*;
+use super::account::*;
+use super::events::*;
+use super::library::*;
+use super::session::*;
+use super::trading::*;
+use super::{MbHandle, MbStatus};
+use std::ptr::{null, null_mut};
+
+const DAY: i64 = 1_741_046_400_000; // 2025-03-04 00:00 server wall clock, in ms.
+const HOUR: i64 = 3_600_000;
+const CONFIG: &str =
+    "schema_version = 1\n[rules]\npreset = \"ftmo-2step\"\ninitial_capital = 100000.0\n\0";
+
+fn utf16(text: &str) -> Vec<u16> {
+    text.encode_utf16().chain([0]).collect()
+}
+
+fn abi() -> MbAbi {
+    MbAbi::current()
+}
+
+/// Opens a guard whose history is loaded, so it may trade.
+fn open_trading() -> (MbHandle, tempfile::TempDir) {
+    let state = tempfile::tempdir().unwrap();
+    let dir = format!("{}\0", state.path().display());
+    let mut handle = 0;
+    // SAFETY: every pointer is valid and every text NUL-terminated.
+    let status = unsafe {
+        mb_guard_open_utf8(
+            &abi(),
+            CONFIG.as_ptr().cast(),
+            dir.as_ptr().cast(),
+            &mut handle,
+        )
+    };
+    assert_eq!(status, MbStatus::Ok);
+    let start = DAY - 23 * HOUR;
+    let deposit = MbDeal {
+        time_ms: start,
+        ticket: 1,
+        profit: 100_000.0,
+        deal_type: 2,
+        ..MbDeal::default()
+    };
+    let mut decision = MbDecision::default();
+    assert_eq!(mb_guard_history_begin(handle, start, start), MbStatus::Ok);
+    // SAFETY: valid pointers and NUL-terminated texts.
+    let added = unsafe { mb_guard_history_add_utf8(handle, &deposit, c"".as_ptr(), null()) };
+    assert_eq!(added, MbStatus::Ok);
+    // SAFETY: `decision` is writable.
+    let ended = unsafe { mb_guard_history_end(handle, DAY + 9 * HOUR, 1e5, 1e5, 0, &mut decision) };
+    assert_eq!(ended, MbStatus::Ok);
+    assert_eq!(decision.verdict, MB_VERDICT_MAY_TRADE);
+    (handle, state)
+}
+
+fn snapshot(time_ms: i64, equity: f64) -> MbSnapshot {
+    MbSnapshot {
+        time_ms,
+        balance: 100_000.0,
+        equity,
+        free_margin: equity,
+        connected: 1,
+        ..MbSnapshot::default()
+    }
+}
+
+fn intent(time_ms: i64) -> MbOrderIntent {
+    MbOrderIntent {
+        time_ms,
+        volume: 0.5,
+        entry_price: 1.08,
+        stop_loss: 1.075,
+        tick_size: 0.00001,
+        tick_value: 1.0,
+        commission_per_lot: 7.0,
+        ..MbOrderIntent::default()
+    }
+}
+
+/// Calls every export that takes a handle, with valid other arguments, and returns each status.
+fn call_every_handle_export(handle: MbHandle) -> Vec<(&'static str, MbStatus)> {
+    let symbol = utf16("EURUSD");
+    let deal = MbDeal {
+        time_ms: DAY + 9 * HOUR,
+        ticket: 9,
+        volume: 0.1,
+        price: 1.08,
+        ..MbDeal::default()
+    };
+    let mut decision = MbDecision::default();
+    let mut check = MbPreTrade::default();
+    let mut reports = [MbRuleReport::default(); 8];
+    let (mut count, mut needed, mut written, mut mode, mut ratio) = (0u32, 0u32, 0i32, 0i32, 0.0);
+    let mut event = MbEvent::default();
+    let mut text = [0u16; 512];
+    let time = DAY + 9 * HOUR;
+    // SAFETY: every pointer below is valid for its type, and every text NUL-terminated.
+    unsafe {
+        vec![
+            (
+                "feed_snapshot",
+                mb_guard_feed_snapshot(handle, &snapshot(time, 1e5), &mut decision),
+            ),
+            (
+                "feed_deal_utf16",
+                mb_guard_feed_deal_utf16(handle, &deal, symbol.as_ptr(), null(), &mut decision),
+            ),
+            (
+                "feed_deal_utf8",
+                mb_guard_feed_deal_utf8(handle, &deal, c"EURUSD".as_ptr(), null(), &mut decision),
+            ),
+            ("feed_time", mb_guard_feed_time(handle, time, &mut decision)),
+            ("history_begin", mb_guard_history_begin(handle, time, 0)),
+            (
+                "history_add_utf16",
+                mb_guard_history_add_utf16(handle, &deal, symbol.as_ptr(), null()),
+            ),
+            (
+                "history_add_utf8",
+                mb_guard_history_add_utf8(handle, &deal, c"EURUSD".as_ptr(), null()),
+            ),
+            (
+                "history_end",
+                mb_guard_history_end(handle, time, 1e5, 1e5, 0, &mut decision),
+            ),
+            (
+                "check_order_utf16",
+                mb_guard_check_order_utf16(handle, &intent(time), symbol.as_ptr(), &mut check),
+            ),
+            (
+                "check_order_utf8",
+                mb_guard_check_order_utf8(handle, &intent(time), c"EURUSD".as_ptr(), &mut check),
+            ),
+            ("decision", mb_guard_decision(handle, &mut decision)),
+            (
+                "rules",
+                mb_guard_rules(handle, reports.as_mut_ptr(), 8, &mut count),
+            ),
+            (
+                "xpws_utf16",
+                mb_guard_xpws_utf16(handle, symbol.as_ptr(), &mut mode, &mut ratio),
+            ),
+            (
+                "xpws_utf8",
+                mb_guard_xpws_utf8(handle, c"EURUSD".as_ptr(), &mut mode, &mut ratio),
+            ),
+            (
+                "poll_event_utf16",
+                mb_guard_poll_event_utf16(
+                    handle,
+                    &mut event,
+                    text.as_mut_ptr(),
+                    512,
+                    &mut needed,
+                    &mut written,
+                ),
+            ),
+            ("close", mb_guard_close(handle)),
+        ]
+    }
+}
+
+#[test]
+fn forged_and_closed_handles_are_rejected() {
+    let (real, _state) = open_trading();
+    assert_eq!(mb_guard_close(real), MbStatus::Ok);
+    for handle in [
+        0,
+        1,
+        real,
+        real | (1 << 63),
+        u64::MAX,
+        0xDEAD_BEEF_0000_0001,
+    ] {
+        for (name, status) in call_every_handle_export(handle) {
+            assert_eq!(
+                status,
+                MbStatus::InvalidHandle,
+                "{name} with handle {handle:#x}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_handle_export_works_on_open_handle() {
+    let (handle, _state) = open_trading();
+    for (name, status) in call_every_handle_export(handle) {
+        assert_eq!(status, MbStatus::Ok, "{name}");
+    }
+}
+
+#[test]
+fn null_pointers_are_rejected() {
+    let (handle, _state) = open_trading();
+    let symbol = utf16("EURUSD");
+    let mut decision = MbDecision::default();
+    let mut check = MbPreTrade::default();
+    let (mut mode, mut ratio, mut written, mut count) = (0i32, 0.0f64, 0i32, 0u32);
+    let mut event = MbEvent::default();
+    let deal = MbDeal::default();
+    let time = DAY + 9 * HOUR;
+    // SAFETY: null is an allowed value for every pointer; the others are valid.
+    let statuses = unsafe {
+        [
+            ("abi_check", mb_abi_check(null())),
+            (
+                "open_utf8 abi",
+                mb_guard_open_utf8(null(), CONFIG.as_ptr().cast(), c".".as_ptr(), &mut 0),
+            ),
+            (
+                "open_utf8 config",
+                mb_guard_open_utf8(&abi(), null(), c".".as_ptr(), &mut 0),
+            ),
+            (
+                "open_utf8 dir",
+                mb_guard_open_utf8(&abi(), CONFIG.as_ptr().cast(), null(), &mut 0),
+            ),
+            (
+                "open_utf8 handle",
+                mb_guard_open_utf8(&abi(), CONFIG.as_ptr().cast(), c".".as_ptr(), null_mut()),
+            ),
+            (
+                "open_utf16 config",
+                mb_guard_open_utf16(&abi(), null(), symbol.as_ptr(), &mut 0),
+            ),
+            (
+                "snapshot in",
+                mb_guard_feed_snapshot(handle, null(), &mut decision),
+            ),
+            (
+                "snapshot out",
+                mb_guard_feed_snapshot(handle, &snapshot(time, 1e5), null_mut()),
+            ),
+            (
+                "deal in",
+                mb_guard_feed_deal_utf16(handle, null(), symbol.as_ptr(), null(), &mut decision),
+            ),
+            (
+                "deal symbol",
+                mb_guard_feed_deal_utf16(handle, &deal, null(), null(), &mut decision),
+            ),
+            (
+                "deal symbol utf8",
+                mb_guard_feed_deal_utf8(handle, &deal, null(), null(), &mut decision),
+            ),
+            (
+                "deal out",
+                mb_guard_feed_deal_utf8(handle, &deal, c"X".as_ptr(), null(), null_mut()),
+            ),
+            (
+                "feed_time out",
+                mb_guard_feed_time(handle, time, null_mut()),
+            ),
+            (
+                "history_add",
+                mb_guard_history_add_utf16(handle, null(), symbol.as_ptr(), null()),
+            ),
+            (
+                "history_end out",
+                mb_guard_history_end(handle, time, 1e5, 1e5, 0, null_mut()),
+            ),
+            (
+                "check in",
+                mb_guard_check_order_utf16(handle, null(), symbol.as_ptr(), &mut check),
+            ),
+            (
+                "check symbol",
+                mb_guard_check_order_utf8(handle, &intent(time), null(), &mut check),
+            ),
+            (
+                "check out",
+                mb_guard_check_order_utf16(handle, &intent(time), symbol.as_ptr(), null_mut()),
+            ),
+            ("decision", mb_guard_decision(handle, null_mut())),
+            (
+                "rules count",
+                mb_guard_rules(handle, null_mut(), 0, null_mut()),
+            ),
+            (
+                "rules array",
+                mb_guard_rules(handle, null_mut(), 4, &mut count),
+            ),
+            (
+                "xpws symbol",
+                mb_guard_xpws_utf16(handle, null(), &mut mode, &mut ratio),
+            ),
+            (
+                "xpws mode",
+                mb_guard_xpws_utf8(handle, c"X".as_ptr(), null_mut(), &mut ratio),
+            ),
+            (
+                "xpws ratio",
+                mb_guard_xpws_utf16(handle, symbol.as_ptr(), &mut mode, null_mut()),
+            ),
+            (
+                "poll event",
+                mb_guard_poll_event_utf16(
+                    handle,
+                    null_mut(),
+                    null_mut(),
+                    0,
+                    null_mut(),
+                    &mut written,
+                ),
+            ),
+            (
+                "poll written",
+                mb_guard_poll_event_utf16(
+                    handle,
+                    &mut event,
+                    null_mut(),
+                    0,
+                    null_mut(),
+                    null_mut(),
+                ),
+            ),
+            (
+                "poll message",
+                mb_guard_poll_event_utf16(
+                    handle,
+                    &mut event,
+                    null_mut(),
+                    8,
+                    null_mut(),
+                    &mut written,
+                ),
+            ),
+            (
+                "last_error_utf8",
+                mb_last_error_utf8(null_mut(), 16, null_mut()),
+            ),
+            (
+                "last_error_utf16",
+                mb_last_error_utf16(null_mut(), 16, null_mut()),
+            ),
+            (
+                "describe_utf16",
+                mb_reason_describe_utf16(1, null_mut(), 16, null_mut()),
+            ),
+            (
+                "describe_utf8",
+                mb_reason_describe_utf8(1, null_mut(), 16, null_mut()),
+            ),
+        ]
+    };
+    for (name, status) in statuses {
+        assert_eq!(status, MbStatus::NullPointer, "{name}");
+    }
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn zero_and_huge_capacities() {
+    let mut needed = 0u32;
+    // SAFETY: a null buffer with zero capacity is never written; `needed` is writable.
+    let zero = unsafe { mb_reason_describe_utf16(1, null_mut(), 0, &mut needed) };
+    assert_eq!(zero, MbStatus::BufferTooSmall);
+    assert!(needed > 1);
+    let mut buffer = vec![0xABCDu16; needed as usize + 16];
+    // SAFETY: the buffer holds more than `needed` units; the huge capacity is only a claim,
+    // and the export writes no more than `needed` units.
+    let huge = unsafe { mb_reason_describe_utf16(1, buffer.as_mut_ptr(), u32::MAX, &mut needed) };
+    assert_eq!(huge, MbStatus::Ok);
+    assert_eq!(buffer[needed as usize - 1], 0);
+    assert!(buffer[needed as usize..].iter().all(|unit| *unit == 0xABCD));
+
+    let mut bytes = vec![0x55u8; 1024];
+    // SAFETY: as above, for UTF-8.
+    let huge8 = unsafe { mb_last_error_utf8(bytes.as_mut_ptr().cast(), u32::MAX, &mut needed) };
+    assert_eq!(huge8, MbStatus::Ok);
+    assert!(bytes[needed as usize..].iter().all(|byte| *byte == 0x55));
+    // SAFETY: zero capacity with a null buffer.
+    let zero8 = unsafe { mb_last_error_utf16(null_mut(), 0, &mut needed) };
+    assert_eq!(zero8, MbStatus::BufferTooSmall);
+
+    let (handle, _state) = open_trading();
+    let mut count = 0;
+    // SAFETY: zero capacity with a null array; `count` is writable.
+    let rules = unsafe { mb_guard_rules(handle, null_mut(), 0, &mut count) };
+    assert_eq!(rules, MbStatus::BufferTooSmall);
+    assert!(count >= 2);
+    let mut one = [MbRuleReport::default(); 1];
+    // SAFETY: the array holds one element.
+    let short = unsafe { mb_guard_rules(handle, one.as_mut_ptr(), 1, &mut count) };
+    assert_eq!(short, MbStatus::BufferTooSmall);
+    assert_eq!(one[0].rule, MB_RULE_DAILY_LOSS);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn too_small_message_buffer_still_takes_event() {
+    let (handle, _state) = open_trading();
+    let mut decision = MbDecision::default();
+    // SAFETY: valid pointers.
+    unsafe { mb_guard_feed_snapshot(handle, &snapshot(DAY + 10 * HOUR, 94_000.0), &mut decision) };
+    assert_eq!(decision.verdict, MB_VERDICT_CLOSE_ALL);
+    let (mut event, mut needed, mut written) = (MbEvent::default(), 0u32, 0i32);
+    let mut message = [0u16; 4];
+    // SAFETY: the message buffer holds 4 units.
+    let status = unsafe {
+        mb_guard_poll_event_utf16(
+            handle,
+            &mut event,
+            message.as_mut_ptr(),
+            4,
+            &mut needed,
+            &mut written,
+        )
+    };
+    assert_eq!(status, MbStatus::BufferTooSmall);
+    assert_eq!(written, 1);
+    assert!(needed > 4);
+    assert_eq!(message[3], 0);
+    assert_ne!(event.kind, 0);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn non_finite_numbers_block_trading() {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let (handle, _state) = open_trading();
+        let mut decision = MbDecision::default();
+        let time = DAY + 10 * HOUR;
+        // SAFETY: valid pointers.
+        let status = unsafe { mb_guard_feed_snapshot(handle, &snapshot(time, bad), &mut decision) };
+        assert_eq!(status, MbStatus::NotFinite, "equity {bad}");
+        assert_ne!(decision.verdict, MB_VERDICT_MAY_TRADE, "equity {bad}");
+        assert_eq!(decision.reason, MB_REASON_INVALID_EQUITY, "equity {bad}");
+
+        let mut check = MbPreTrade::default();
+        let nan_intent = MbOrderIntent {
+            stop_loss: bad,
+            ..intent(time)
+        };
+        // SAFETY: valid pointers.
+        let status = unsafe {
+            mb_guard_check_order_utf8(handle, &nan_intent, c"EURUSD".as_ptr(), &mut check)
+        };
+        assert_eq!(status, MbStatus::NotFinite, "stop loss {bad}");
+        assert_eq!(check.allowed, 0, "stop loss {bad}");
+
+        let deal = MbDeal {
+            time_ms: time + 1,
+            ticket: 7,
+            profit: bad,
+            deal_type: 1,
+            entry: 1,
+            ..MbDeal::default()
+        };
+        // SAFETY: valid pointers.
+        let status = unsafe {
+            mb_guard_feed_deal_utf8(handle, &deal, c"EURUSD".as_ptr(), null(), &mut decision)
+        };
+        assert_eq!(status, MbStatus::NotFinite, "deal profit {bad}");
+        assert_ne!(decision.verdict, MB_VERDICT_MAY_TRADE, "deal profit {bad}");
+
+        assert_eq!(mb_guard_history_begin(handle, time, 0), MbStatus::Ok);
+        // SAFETY: valid pointers.
+        let status = unsafe { mb_guard_history_end(handle, time, bad, 1e5, 0, &mut decision) };
+        assert_eq!(status, MbStatus::NotFinite, "history balance {bad}");
+        assert_ne!(
+            decision.verdict, MB_VERDICT_MAY_TRADE,
+            "history balance {bad}"
+        );
+        assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+    }
+}
+
+#[test]
+fn invalid_text_is_rejected() {
+    let (handle, _state) = open_trading();
+    let unpaired: [[u16; 4]; 3] = [
+        [0xD800, 0x41, 0x42, 0],
+        [0x41, 0xDC00, 0x42, 0],
+        [0x41, 0x42, 0xDBFF, 0],
+    ];
+    let mut decision = MbDecision::default();
+    let mut check = MbPreTrade::default();
+    let (mut mode, mut ratio) = (0, 0.0);
+    let deal = MbDeal {
+        time_ms: DAY + 9 * HOUR,
+        ..MbDeal::default()
+    };
+    let good = utf16("EURUSD");
+    for units in &unpaired {
+        let time = DAY + 9 * HOUR;
+        // SAFETY: every text is NUL-terminated; other pointers are valid.
+        let statuses = unsafe {
+            [
+                mb_guard_open_utf16(&abi(), units.as_ptr(), good.as_ptr(), &mut 0),
+                mb_guard_open_utf16(
+                    &abi(),
+                    utf16(CONFIG.trim_end_matches('\0')).as_ptr(),
+                    units.as_ptr(),
+                    &mut 0,
+                ),
+                mb_guard_feed_deal_utf16(handle, &deal, units.as_ptr(), null(), &mut decision),
+                mb_guard_feed_deal_utf16(
+                    handle,
+                    &deal,
+                    good.as_ptr(),
+                    units.as_ptr(),
+                    &mut decision,
+                ),
+                mb_guard_history_add_utf16(handle, &deal, units.as_ptr(), null()),
+                mb_guard_check_order_utf16(handle, &intent(time), units.as_ptr(), &mut check),
+                mb_guard_xpws_utf16(handle, units.as_ptr(), &mut mode, &mut ratio),
+            ]
+        };
+        for (index, status) in statuses.into_iter().enumerate() {
+            assert_eq!(
+                status,
+                MbStatus::InvalidUtf16,
+                "call {index} with {units:x?}"
+            );
+        }
+    }
+    let bad_utf8 = [0x45u8, 0xC3, 0x28, 0];
+    // SAFETY: NUL-terminated byte strings; other pointers valid.
+    let statuses = unsafe {
+        [
+            mb_guard_open_utf8(&abi(), bad_utf8.as_ptr().cast(), c".".as_ptr(), &mut 0),
+            mb_guard_feed_deal_utf8(
+                handle,
+                &deal,
+                bad_utf8.as_ptr().cast(),
+                null(),
+                &mut decision,
+            ),
+            mb_guard_check_order_utf8(
+                handle,
+                &intent(DAY + 9 * HOUR),
+                bad_utf8.as_ptr().cast(),
+                &mut check,
+            ),
+            mb_guard_xpws_utf8(handle, bad_utf8.as_ptr().cast(), &mut mode, &mut ratio),
+        ]
+    };
+    for (index, status) in statuses.into_iter().enumerate() {
+        assert_eq!(status, MbStatus::InvalidUtf8, "call {index}");
+    }
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn out_of_range_arguments_are_rejected() {
+    let (handle, _state) = open_trading();
+    let mut decision = MbDecision::default();
+    let mut check = MbPreTrade::default();
+    let time = DAY + 9 * HOUR;
+    let bad_flag = MbSnapshot {
+        connected: 2,
+        ..snapshot(time, 1e5)
+    };
+    let bad_count = MbSnapshot {
+        open_positions: -1,
+        ..snapshot(time, 1e5)
+    };
+    let bad_type = MbDeal {
+        time_ms: time,
+        deal_type: 18,
+        ..MbDeal::default()
+    };
+    let bad_side = MbOrderIntent {
+        side: 2,
+        ..intent(time)
+    };
+    let long_symbol = "S".repeat(33) + "\0";
+    // SAFETY: valid pointers and NUL-terminated texts.
+    let statuses = unsafe {
+        [
+            mb_guard_feed_snapshot(handle, &bad_flag, &mut decision),
+            mb_guard_feed_snapshot(handle, &bad_count, &mut decision),
+            mb_guard_feed_deal_utf8(handle, &bad_type, c"X".as_ptr(), null(), &mut decision),
+            mb_guard_check_order_utf8(handle, &bad_side, c"X".as_ptr(), &mut check),
+            mb_guard_check_order_utf8(
+                handle,
+                &intent(time),
+                long_symbol.as_ptr().cast(),
+                &mut check,
+            ),
+            mb_reason_describe_utf8(9999, null_mut(), 0, null_mut()),
+        ]
+    };
+    for (index, status) in statuses.into_iter().enumerate() {
+        assert_eq!(status, MbStatus::InvalidArgument, "call {index}");
+    }
+    // SAFETY: valid pointer.
+    let extreme = unsafe { mb_guard_feed_time(handle, i64::MAX, &mut decision) };
+    assert_eq!(extreme, MbStatus::InvalidTime);
+    // SAFETY: valid pointers; no history load is in progress.
+    let out_of_order = unsafe { mb_guard_history_end(handle, time, 1e5, 1e5, 0, &mut decision) };
+    assert_eq!(out_of_order, MbStatus::InvalidState);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn abi_mismatch_fails_open() {
+    let mut handle = 7;
+    let old = MbAbi {
+        abi_version: 0,
+        ..abi()
+    };
+    // SAFETY: valid pointers and NUL-terminated texts.
+    let status =
+        unsafe { mb_guard_open_utf8(&old, CONFIG.as_ptr().cast(), c".".as_ptr(), &mut handle) };
+    assert_eq!(status, MbStatus::AbiMismatch);
+    assert_eq!(handle, 0);
+    let bad_config =
+        c"schema_version = 1\n[rules]\npreset = \"ftmo-2step\"\ninitial_capital = -1.0\n";
+    // SAFETY: as above.
+    let status =
+        unsafe { mb_guard_open_utf8(&abi(), bad_config.as_ptr(), c".".as_ptr(), &mut handle) };
+    assert_eq!(status, MbStatus::InvalidConfig);
+}
+
+#[test]
+fn busy_handle_returns_busy_without_waiting() {
+    let (handle, _state) = open_trading();
+    let status = with_guard(handle, "holder", |_| {
+        let other = std::thread::spawn(move || {
+            let mut decision = MbDecision::default();
+            // SAFETY: `decision` is writable.
+            let status = unsafe { mb_guard_decision(handle, &mut decision) };
+            (status, mb_guard_close(handle))
+        });
+        assert_eq!(other.join().unwrap(), (MbStatus::Busy, MbStatus::Busy));
+        Ok(())
+    });
+    assert_eq!(status, MbStatus::Ok);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn two_threads_on_one_handle() {
+    let (handle, _state) = open_trading();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let worker = move |offset: i64, start: std::sync::Arc<std::sync::Barrier>| {
+        start.wait();
+        let mut counts = (0u32, 0u32);
+        for step in 0..2_000 {
+            let mut decision = MbDecision::default();
+            let time = DAY + 9 * HOUR + offset + step * 2;
+            // SAFETY: valid pointers.
+            let status =
+                unsafe { mb_guard_feed_snapshot(handle, &snapshot(time, 1e5), &mut decision) };
+            match status {
+                MbStatus::Ok => counts.0 += 1,
+                MbStatus::Busy => counts.1 += 1,
+                other => panic!("unexpected status {other:?}"),
+            }
+        }
+        counts
+    };
+    let barrier = start.clone();
+    let first = std::thread::spawn(move || worker(0, barrier));
+    let second = std::thread::spawn(move || worker(1, start));
+    let (a, b) = (first.join().unwrap(), second.join().unwrap());
+    // Every call returned Ok or Busy (the worker panics on anything else); which thread won
+    // each race depends on the scheduler.
+    assert_eq!(a.0 + a.1 + b.0 + b.1, 4_000);
+    assert!(
+        a.0 + b.0 >= 2_000,
+        "ok {} and {}, busy {} and {}",
+        a.0,
+        b.0,
+        a.1,
+        b.1
+    );
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn handles_side_by_side_on_own_threads() {
+    let threads: Vec<_> = (0..4)
+        .map(|equity_drop| {
+            std::thread::spawn(move || {
+                let (handle, _state) = open_trading();
+                let mut decision = MbDecision::default();
+                let equity = 100_000.0 - 2_000.0 * f64::from(equity_drop);
+                // SAFETY: valid pointers.
+                let status = unsafe {
+                    mb_guard_feed_snapshot(
+                        handle,
+                        &snapshot(DAY + 10 * HOUR, equity),
+                        &mut decision,
+                    )
+                };
+                assert_eq!(status, MbStatus::Ok);
+                assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+                decision.verdict
+            })
+        })
+        .collect();
+    let verdicts: Vec<i32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(
+        verdicts,
+        [
+            MB_VERDICT_MAY_TRADE,
+            MB_VERDICT_MAY_TRADE,
+            MB_VERDICT_MAY_TRADE,
+            MB_VERDICT_CLOSE_ALL
+        ]
+    );
+}
+
+#[test]
+fn forced_panic_returns_panic_and_blocks() {
+    let (handle, _state) = open_trading();
+    let armed = with_guard(handle, "arm", |guard| {
+        guard.force_panic();
+        Ok(())
+    });
+    assert_eq!(armed, MbStatus::Ok);
+    let mut decision = MbDecision::default();
+    let time = DAY + 10 * HOUR;
+    // SAFETY: valid pointers.
+    let status = unsafe { mb_guard_feed_snapshot(handle, &snapshot(time, 1e5), &mut decision) };
+    assert_eq!(status, MbStatus::Panic);
+    let mut message = [0u8; 512];
+    let mut needed = 0;
+    // SAFETY: the buffer holds 512 bytes.
+    unsafe { mb_last_error_utf8(message.as_mut_ptr().cast(), 512, &mut needed) };
+    let text = std::str::from_utf8(&message[..needed as usize - 1]).unwrap();
+    assert!(text.contains("mb_guard_feed_snapshot panicked"), "{text}");
+
+    // SAFETY: valid pointers.
+    let after = unsafe { mb_guard_feed_snapshot(handle, &snapshot(time + 1, 1e5), &mut decision) };
+    assert_eq!(after, MbStatus::Ok);
+    assert_eq!(decision.verdict, MB_VERDICT_BLOCKED);
+    assert_eq!(decision.reason, MB_REASON_PANIC_CAUGHT);
+    let mut check = MbPreTrade::default();
+    // SAFETY: valid pointers.
+    unsafe { mb_guard_check_order_utf8(handle, &intent(time + 2), c"EURUSD".as_ptr(), &mut check) };
+    assert_eq!(check.allowed, 0);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
