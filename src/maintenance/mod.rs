@@ -6,7 +6,9 @@
 //! [`MaintenanceRecord`] for the journal; a run that failed or partly failed
 //! carries [`MaintenanceRecord::needs_alert`].
 
+pub mod bundle;
 mod record;
+pub mod redact;
 mod schedule;
 mod scheduler;
 

@@ -4,7 +4,9 @@
 //! 3 an input is missing or unreadable, 4 the operation failed part-way.
 
 mod alerts;
+mod diagnose;
 mod output;
+mod state;
 mod version;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +37,10 @@ struct Cli {
 enum Command {
     /// Print the crate, C ABI and configuration schema versions.
     Version,
+    /// Write a support bundle (.tar.gz): version, configuration with every secret
+    /// redacted, uptime, resource use, recent logs, journal summary, recent
+    /// maintenance runs, alerts and incidents, and the metrics file.
+    Diagnose(diagnose::DiagnoseArgs),
     /// Alert delivery.
     Alerts {
         #[command(subcommand)]
@@ -54,6 +60,7 @@ pub struct Context {
 fn run(cli: Cli, context: &Context) -> Result<Exit, CliError> {
     match cli.command {
         Command::Version => version::run(context),
+        Command::Diagnose(args) => diagnose::run(args, context),
         Command::Alerts { command } => alerts::run(command, context),
     }
 }

@@ -4,17 +4,28 @@ use crate::output::{CliError, Exit};
 use crate::Context;
 use serde::Serialize;
 
+/// The versions a support request and an update check need.
 #[derive(Debug, Serialize)]
-struct Versions {
+pub struct Versions {
     crate_version: &'static str,
+    journal_schema_version: u32,
+}
+
+/// Collects the versions of this build.
+pub fn versions() -> Versions {
+    Versions {
+        crate_version: env!("CARGO_PKG_VERSION"),
+        journal_schema_version: mikrobot::store::schema::SCHEMA_VERSION,
+    }
 }
 
 pub fn run(context: &Context) -> Result<Exit, CliError> {
-    let versions = Versions {
-        crate_version: env!("CARGO_PKG_VERSION"),
-    };
+    let versions = versions();
     context.printer.emit(&versions, || {
-        format!("mikrobot {}\n", versions.crate_version)
+        format!(
+            "mikrobot {}\njournal schema {}\n",
+            versions.crate_version, versions.journal_schema_version
+        )
     })?;
     Ok(Exit::Ok)
 }
