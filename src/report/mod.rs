@@ -5,6 +5,7 @@
 //! - [`weekly`]: trading, system and XPWS figures with recommendations.
 //! - [`monthly`]: the audit, with an overall assessment.
 
+pub mod audit;
 pub mod daily;
 pub mod html;
 pub mod monthly;

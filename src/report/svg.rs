@@ -110,6 +110,8 @@ fn nice_ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
 }
 
 fn format_tick(value: f64) -> String {
+    // A tick at zero computed as -0.0 would print as "-0".
+    let value = if value == 0.0 { 0.0 } else { value };
     if value.abs() >= 100.0 || value.fract() == 0.0 {
         format!("{value:.0}")
     } else {

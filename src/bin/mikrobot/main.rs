@@ -4,6 +4,7 @@
 //! 3 an input is missing or unreadable, 4 the operation failed part-way.
 
 mod alerts;
+mod audit;
 mod diagnose;
 mod output;
 mod state;
@@ -37,6 +38,10 @@ struct Cli {
 enum Command {
     /// Print the crate, C ABI and configuration schema versions.
     Version,
+    /// Replay an MT5 or FTMO MetriX export through the compliance engine, as the
+    /// host example does, and print the report; --html also writes a page with the
+    /// equity curve, both loss floors and the breaches.
+    Audit(audit::AuditArgs),
     /// Write a support bundle (.tar.gz): version, configuration with every secret
     /// redacted, uptime, resource use, recent logs, journal summary, recent
     /// maintenance runs, alerts and incidents, and the metrics file.
@@ -60,6 +65,7 @@ pub struct Context {
 fn run(cli: Cli, context: &Context) -> Result<Exit, CliError> {
     match cli.command {
         Command::Version => version::run(context),
+        Command::Audit(args) => audit::run(args, context),
         Command::Diagnose(args) => diagnose::run(args, context),
         Command::Alerts { command } => alerts::run(command, context),
     }
