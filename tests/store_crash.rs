@@ -180,7 +180,7 @@ fn run_child(dir: &Path, seed: u64) {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        if rng % 64 == 0 {
+        if rng.is_multiple_of(64) {
             std::thread::sleep(Duration::from_micros(rng % 500));
         }
     }

@@ -481,7 +481,8 @@ impl Worker {
             Err(error) => {
                 let failures = self.shared.failed_commits.fetch_add(1, Ordering::Relaxed) + 1;
                 let message = format!("commit of records up to sequence {last} failed: {error}");
-                if !self.shared.failing.swap(true, Ordering::AcqRel) || failures % 100 == 0 {
+                if !self.shared.failing.swap(true, Ordering::AcqRel) || failures.is_multiple_of(100)
+                {
                     log::error!("{message} (failure {failures}; retrying)");
                 }
                 *self.shared.last_error.lock() = Some(message);
