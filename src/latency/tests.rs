@@ -4,8 +4,17 @@ use std::thread;
 
 const START_MS: TimeMs = 1_488_326_400_000;
 
+/// The default tracker, with fewer recorders under Miri, which runs about a thousand
+/// times slower; the window keeps its five slices of 60 s.
 fn tracker() -> LatencyTracker {
-    LatencyTracker::new(LatencyConfig::default()).unwrap()
+    LatencyTracker::new(test_config()).unwrap()
+}
+
+fn test_config() -> LatencyConfig {
+    LatencyConfig {
+        recorders: if cfg!(miri) { 2 } else { 4 },
+        ..LatencyConfig::default()
+    }
 }
 
 /// A small xorshift generator, so randomized runs are reproducible from their seed.
@@ -158,7 +167,7 @@ fn saturated_samples_are_counted() {
 fn recorders_are_limited_to_shards() {
     let config = LatencyConfig {
         recorders: 2,
-        ..LatencyConfig::default()
+        ..test_config()
     };
     let tracker = LatencyTracker::new(config).unwrap();
     let first = tracker.recorder().unwrap();
@@ -176,7 +185,7 @@ fn recorders_are_limited_to_shards() {
 
 #[test]
 fn threads_record_concurrently() {
-    let threads = 4;
+    let threads = if cfg!(miri) { 2 } else { 4 };
     let per_thread = if cfg!(miri) { 50 } else { 50_000 };
     let tracker = Arc::new(tracker());
     let handles: Vec<_> = (0..threads)
@@ -212,7 +221,7 @@ fn threads_record_concurrently() {
 fn config_out_of_range_rejected() {
     let zero_target = LatencyConfig {
         signal_target_ms: 0,
-        ..LatencyConfig::default()
+        ..test_config()
     };
     assert!(matches!(
         LatencyTracker::new(zero_target),
