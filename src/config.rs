@@ -46,6 +46,9 @@ pub enum ConfigError {
     /// The rule set is invalid.
     #[error("invalid [rules] section: {0}")]
     Rules(#[from] crate::compliance::ConfigError),
+    /// The `[maintenance]` schedule is invalid.
+    #[error("invalid [maintenance] section: {0}")]
+    Maintenance(#[from] crate::maintenance::ScheduleError),
     /// The `[rules]` section names a preset this build does not have, or no capital for it.
     #[error("[rules] preset {name:?} {problem}")]
     Preset {
@@ -77,6 +80,9 @@ pub struct Config {
     /// The prop firm's rules (FTMO 2-Step with 100,000 initial capital by default).
     #[serde(default)]
     pub rules: RuleSet,
+    /// The maintenance schedule, in the firm's zone.
+    #[serde(default)]
+    pub maintenance: crate::maintenance::MaintenanceConfig,
 }
 
 impl Default for Config {
@@ -85,6 +91,7 @@ impl Default for Config {
             schema_version: SCHEMA_VERSION,
             server: ServerConfig::default(),
             rules: RuleSet::default(),
+            maintenance: crate::maintenance::MaintenanceConfig::default(),
         }
     }
 }
@@ -120,6 +127,7 @@ impl Config {
             });
         }
         self.rules.validate()?;
+        self.maintenance.validate()?;
         Ok(())
     }
 

@@ -23,6 +23,15 @@ fn version_json_has_every_version() {
     assert!(output.status.success());
     let value = json_stdout(&output);
     assert_eq!(value["crate_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(value["abi_version"], mikrobot::ffi::MB_ABI_VERSION);
+    assert_eq!(
+        value["config_schema_version"],
+        mikrobot::config::SCHEMA_VERSION
+    );
+    assert_eq!(
+        value["journal_schema_version"],
+        mikrobot::store::schema::SCHEMA_VERSION
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! carries [`MaintenanceRecord::needs_alert`].
 
 pub mod bundle;
+pub mod migrate;
 mod record;
 pub mod redact;
 mod schedule;

@@ -5,6 +5,7 @@
 
 mod alerts;
 mod audit;
+mod config;
 mod diagnose;
 mod output;
 mod state;
@@ -46,6 +47,11 @@ enum Command {
     /// redacted, uptime, resource use, recent logs, journal summary, recent
     /// maintenance runs, alerts and incidents, and the metrics file.
     Diagnose(diagnose::DiagnoseArgs),
+    /// Configuration schema: validate and migrate.
+    Config {
+        #[command(subcommand)]
+        command: config::ConfigCommand,
+    },
     /// Alert delivery.
     Alerts {
         #[command(subcommand)]
@@ -67,6 +73,7 @@ fn run(cli: Cli, context: &Context) -> Result<Exit, CliError> {
         Command::Version => version::run(context),
         Command::Audit(args) => audit::run(args, context),
         Command::Diagnose(args) => diagnose::run(args, context),
+        Command::Config { command } => config::run(command, context),
         Command::Alerts { command } => alerts::run(command, context),
     }
 }

@@ -1,7 +1,9 @@
 //! The state directory: where the configuration, journal and logs sit.
 
 use crate::output::CliError;
+use mikrobot::backup::{BackupConfig, Layout};
 use mikrobot::store::{StoreConfig, StoreReader};
+use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
 /// Name of the configuration file inside the state directory.
@@ -40,16 +42,36 @@ impl StateDir {
         self.root.join(CONFIG_FILE)
     }
 
-    /// The `[store]` section of the configuration, or the defaults when the file or
-    /// the section is missing or does not parse.
-    pub fn store_config(&self) -> StoreConfig {
-        let section = std::fs::read_to_string(self.config_path())
+    /// One section of the configuration, or its defaults when the file or the
+    /// section is missing or does not parse; `config validate` reports those cases.
+    fn section<T: DeserializeOwned + Default>(&self, name: &str) -> T {
+        std::fs::read_to_string(self.config_path())
             .ok()
             .and_then(|text| text.parse::<toml::Table>().ok())
-            .and_then(|table| table.get("store").cloned());
-        section
+            .and_then(|table| table.get(name).cloned())
             .and_then(|value| value.try_into().ok())
             .unwrap_or_default()
+    }
+
+    /// The `[store]` section.
+    pub fn store_config(&self) -> StoreConfig {
+        self.section("store")
+    }
+
+    /// The `[backup]` section.
+    pub fn backup_config(&self) -> BackupConfig {
+        self.section("backup")
+    }
+
+    /// Where the backups find each component.
+    pub fn layout(&self) -> Layout {
+        let log_dirs: Vec<String> = LOG_DIRS.iter().map(|dir| (*dir).to_owned()).collect();
+        Layout::new(
+            &self.root,
+            &self.store_config(),
+            &self.backup_config(),
+            &log_dirs,
+        )
     }
 
     /// The journal database.

@@ -8,6 +8,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct Versions {
     crate_version: &'static str,
+    abi_version: u32,
+    config_schema_version: u32,
     journal_schema_version: u32,
 }
 
@@ -15,6 +17,8 @@ pub struct Versions {
 pub fn versions() -> Versions {
     Versions {
         crate_version: env!("CARGO_PKG_VERSION"),
+        abi_version: mikrobot::ffi::MB_ABI_VERSION,
+        config_schema_version: mikrobot::config::SCHEMA_VERSION,
         journal_schema_version: mikrobot::store::schema::SCHEMA_VERSION,
     }
 }
@@ -23,8 +27,11 @@ pub fn run(context: &Context) -> Result<Exit, CliError> {
     let versions = versions();
     context.printer.emit(&versions, || {
         format!(
-            "mikrobot {}\njournal schema {}\n",
-            versions.crate_version, versions.journal_schema_version
+            "mikrobot {}\nC ABI version {}\nconfiguration schema {}\njournal schema {}\n",
+            versions.crate_version,
+            versions.abi_version,
+            versions.config_schema_version,
+            versions.journal_schema_version
         )
     })?;
     Ok(Exit::Ok)
