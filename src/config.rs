@@ -49,6 +49,14 @@ pub enum ConfigError {
     /// The `[maintenance]` schedule is invalid.
     #[error("invalid [maintenance] section: {0}")]
     Maintenance(#[from] crate::maintenance::ScheduleError),
+    /// A value in the `[store]`, `[backup]` or `[logs]` section is invalid.
+    #[error("invalid [{section}] section: {problem}")]
+    Section {
+        /// The section.
+        section: &'static str,
+        /// What is wrong, naming the field and the accepted values.
+        problem: String,
+    },
     /// The `[rules]` section names a preset this build does not have, or no capital for it.
     #[error("[rules] preset {name:?} {problem}")]
     Preset {
@@ -83,6 +91,15 @@ pub struct Config {
     /// The maintenance schedule, in the firm's zone.
     #[serde(default)]
     pub maintenance: crate::maintenance::MaintenanceConfig,
+    /// The journal and state store.
+    #[serde(default)]
+    pub store: crate::store::StoreConfig,
+    /// Backup schedule, retention and contents.
+    #[serde(default)]
+    pub backup: crate::backup::BackupConfig,
+    /// Log directories, their rotation and the library's own log.
+    #[serde(default)]
+    pub logs: crate::janitor::LogsConfig,
 }
 
 impl Default for Config {
@@ -92,6 +109,9 @@ impl Default for Config {
             server: ServerConfig::default(),
             rules: RuleSet::default(),
             maintenance: crate::maintenance::MaintenanceConfig::default(),
+            store: crate::store::StoreConfig::default(),
+            backup: crate::backup::BackupConfig::default(),
+            logs: crate::janitor::LogsConfig::default(),
         }
     }
 }
@@ -128,6 +148,14 @@ impl Config {
         }
         self.rules.validate()?;
         self.maintenance.validate()?;
+        let sections = [
+            ("store", self.store.validate()),
+            ("backup", self.backup.validate()),
+            ("logs", self.logs.validate()),
+        ];
+        for (section, result) in sections {
+            result.map_err(|problem| ConfigError::Section { section, problem })?;
+        }
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use crate::account::{Deal, OrderIntent, Snapshot, Symbol, TimeMs};
 use crate::compliance::Verdict;
 use crate::compliance::{Decision, Engine, EngineEvent, History, PreTrade, Reason, RuleReport};
 use crate::config::{Config, ConfigError};
+use crate::store::{EnginePersistence, StoreError};
 use crate::time::ServerClock;
 use crate::xpws::XpwsMode;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,9 @@ pub enum GuardError {
         /// The failure.
         source: std::io::Error,
     },
+    /// The journal and state store cannot be opened, or its saved engine state is unreadable.
+    #[error("the store in the state directory cannot be used: {0}; restore the newest verified backup or move the directory aside")]
+    Store(#[from] StoreError),
     /// A history deal or the end of a history load came without a load in progress.
     #[error("no history load is in progress; begin one before adding deals or finishing it")]
     NoHistoryLoad,
@@ -65,6 +69,7 @@ pub struct Guard {
     config: Config,
     state_dir: PathBuf,
     engine: Engine,
+    persistence: EnginePersistence,
     history: Option<HistoryLoad>,
     latest_time_ms: TimeMs,
     panicked: bool,
@@ -74,23 +79,38 @@ pub struct Guard {
 
 impl Guard {
     /// Opens the guard of one account: validates the configuration, creates the state
-    /// directory and starts the engine, blocked until a deal history is loaded.
+    /// directory, opens its journal, and restores the engine from the state saved there
+    /// (or starts a new one). Either way the engine stays blocked until a deal history is
+    /// loaded, which cross-checks a restored day anchor against the deals.
     ///
     /// # Errors
     ///
-    /// [`GuardError::Config`] for an invalid configuration and [`GuardError::StateDir`] when
-    /// the directory cannot be created.
+    /// [`GuardError::Config`] for an invalid configuration or a saved state that does not
+    /// belong to these rules, [`GuardError::StateDir`] when the directory cannot be
+    /// created, and [`GuardError::Store`] when the store cannot be opened.
     pub fn open(config: Config, state_dir: &Path) -> Result<Guard, GuardError> {
         config.validate()?;
         std::fs::create_dir_all(state_dir).map_err(|source| GuardError::StateDir {
             path: state_dir.to_owned(),
             source,
         })?;
-        let engine = Engine::new(config.rules.clone()).map_err(ConfigError::from)?;
+        let log_dir = state_dir.join(&config.logs.library_dir);
+        let level = config.logs.level.parse().unwrap_or(log::LevelFilter::Info);
+        match crate::janitor::install_daily_log(&log_dir, level) {
+            Ok(outcome) => log::debug!("daily log: {outcome:?}"),
+            Err(error) => eprintln!("mikrobot: daily log not installed: {error}"),
+        }
+        let (persistence, restored) = EnginePersistence::open(state_dir, &config.store)?;
+        let engine = match restored {
+            Some(saved) => Engine::from_state(config.rules.clone(), saved.value),
+            None => Engine::new(config.rules.clone()),
+        }
+        .map_err(ConfigError::from)?;
         Ok(Guard {
             config,
             state_dir: state_dir.to_owned(),
             engine,
+            persistence,
             history: None,
             latest_time_ms: 0,
             panicked: false,
@@ -130,15 +150,19 @@ impl Guard {
             panic!("forced panic in the engine (test-panic switch)");
         }
         self.observe_time(snapshot.time_ms);
-        let decision = self.engine.on_snapshot(snapshot);
-        self.guarded(decision)
+        self.persistence.journal_snapshot(snapshot);
+        self.engine.on_snapshot(snapshot);
+        self.persistence.after(&mut self.engine, snapshot.time_ms);
+        self.guarded(self.engine.decision())
     }
 
     /// Feeds a new deal and returns the decision.
     pub fn on_deal(&mut self, deal: &Deal) -> Decision {
         self.observe_time(deal.time_ms);
-        let decision = self.engine.on_deal(deal);
-        self.guarded(decision)
+        self.persistence.journal_deal(deal);
+        self.engine.on_deal(deal);
+        self.persistence.after(&mut self.engine, deal.time_ms);
+        self.guarded(self.engine.decision())
     }
 
     /// Starts collecting a deal history that is complete from `covered_from_ms` on, of an
@@ -184,16 +208,18 @@ impl Guard {
     /// Gives a complete deal history to the engine, which rebuilds the day anchor from it.
     pub fn load_history(&mut self, history: &History<'_>) -> Decision {
         self.observe_time(history.time_ms);
-        let decision = self.engine.load_history(history);
-        self.guarded(decision)
+        self.engine.load_history(history);
+        self.persistence.after(&mut self.engine, history.time_ms);
+        self.guarded(self.engine.decision())
     }
 
     /// Advances the engine's clock without a snapshot (from a timer), so a stale feed or a day
     /// reset is noticed when no tick arrives.
     pub fn on_time(&mut self, time_ms: TimeMs) -> Decision {
         self.observe_time(time_ms);
-        let decision = self.engine.on_time(time_ms);
-        self.guarded(decision)
+        self.engine.on_time(time_ms);
+        self.persistence.after(&mut self.engine, time_ms);
+        self.guarded(self.engine.decision())
     }
 
     /// Checks an order before it is sent.
@@ -245,6 +271,30 @@ impl Guard {
         let _ = self
             .engine
             .latch_block(Reason::PanicCaught, self.latest_time_ms);
+        self.persistence
+            .after(&mut self.engine, self.latest_time_ms);
+    }
+
+    /// The journal and state store of this account.
+    pub fn persistence(&self) -> &EnginePersistence {
+        &self.persistence
+    }
+
+    /// The journal and state store, for the other subsystems' records and states.
+    pub fn persistence_mut(&mut self) -> &mut EnginePersistence {
+        &mut self.persistence
+    }
+
+    /// Saves the final engine state, waits at most the store's flush timeout for the
+    /// writer, and closes the guard. Dropping a guard does the same without the report.
+    ///
+    /// # Errors
+    ///
+    /// [`GuardError::Store`] when records stayed unsaved.
+    pub fn close(mut self) -> Result<crate::store::CloseReport, GuardError> {
+        self.persistence
+            .save_final(&self.engine, self.latest_time_ms);
+        Ok(self.persistence.flush()?)
     }
 
     /// Arms a panic inside the next snapshot call, to test the C ABI panic boundary.
@@ -267,5 +317,13 @@ impl Guard {
             };
         }
         decision
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // The journal's own drop then waits, bounded by the flush timeout, for the writer.
+        self.persistence
+            .save_final(&self.engine, self.latest_time_ms);
     }
 }

@@ -33,6 +33,9 @@ pub struct StoreConfig {
     /// Minimum event-time gap between two journaled snapshots, in milliseconds; 0
     /// journals every snapshot.
     pub snapshot_interval_ms: i64,
+    /// Maximum event-time gap between engine-state saves when only the intraday
+    /// equity peak moved, in milliseconds; any other change is saved at once.
+    pub state_interval_ms: i64,
     /// Capacity of the channel to the writer thread, in records; appends beyond it are rejected.
     pub queue_capacity: usize,
     /// Maximum number of records the writer commits in one transaction.
@@ -57,6 +60,7 @@ impl Default for StoreConfig {
         StoreConfig {
             file: "journal.db".to_owned(),
             snapshot_interval_ms: 1_000,
+            state_interval_ms: 60_000,
             queue_capacity: 65_536,
             max_batch: 4_096,
             synchronous: Synchronous::Full,

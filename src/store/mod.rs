@@ -31,6 +31,7 @@
 mod config;
 pub mod fault;
 pub mod fsio;
+mod persist;
 mod reader;
 mod record;
 pub mod schema;
@@ -38,6 +39,7 @@ mod vfs;
 mod writer;
 
 pub use config::{StoreConfig, Synchronous};
+pub use persist::{EnginePersistence, ENGINE_STATE_KEY};
 pub use reader::StoreReader;
 pub use record::{Record, RecordKind, Seq, StoredRecord, StoredState};
 pub use writer::{AppendError, CloseReport, Journal, StoreStatus};
