@@ -157,27 +157,27 @@ impl Engine {
         engine
     }
 
-    /// The rule set.
+    /// Returns the rule set.
     pub fn rule_set(&self) -> &RuleSet {
         &self.rules
     }
 
-    /// The state to save; restore it with [`Engine::from_state`].
+    /// Returns the state to save, which [`Engine::from_state`] restores.
     pub fn state(&self) -> &EngineState {
         &self.state
     }
 
-    /// The latest decision.
+    /// Returns the latest decision.
     pub fn decision(&self) -> Decision {
         self.decision
     }
 
-    /// One report per configured rule, in [`RuleKind`] order.
+    /// Returns one report per configured rule, in [`RuleKind`] order.
     pub fn rules(&self) -> &[RuleReport] {
         &self.reports[..self.report_count]
     }
 
-    /// The report of `rule`, if it is configured.
+    /// Returns the report of `rule`, if it is configured.
     pub fn report(&self, rule: RuleKind) -> Option<&RuleReport> {
         self.rules().iter().find(|report| report.rule == rule)
     }
@@ -187,7 +187,8 @@ impl Engine {
         self.events.pop()
     }
 
-    /// Events lost because nobody took them before the ring filled up.
+    /// Returns how many events were overwritten because the ring was full before
+    /// they were taken.
     pub fn events_overwritten(&self) -> u64 {
         self.events.overwritten()
     }
@@ -235,7 +236,7 @@ impl Engine {
         self.equity = snapshot.equity;
         if self.history_loaded {
             self.state.last_time_ms = self.state.last_time_ms.max(time);
-            self.evaluate(time, snapshot.open_positions);
+            self.evaluate(time, Some(snapshot.open_positions));
         }
         self.refresh(time)
     }
@@ -259,8 +260,7 @@ impl Engine {
         }
         self.cross_resets(time);
         self.apply_deal(deal);
-        let open = self.last_snapshot.map_or(0, |s| s.open_positions);
-        self.evaluate(self.state.last_time_ms.max(time), open);
+        self.evaluate(self.state.last_time_ms.max(time), None);
         self.refresh(time)
     }
 
@@ -275,8 +275,7 @@ impl Engine {
         }
         if self.history_loaded && time_ms >= self.state.last_time_ms {
             self.cross_resets(time_ms);
-            let open = self.last_snapshot.map_or(0, |s| s.open_positions);
-            self.evaluate(time_ms, open);
+            self.evaluate(time_ms, None);
         }
         self.refresh(time_ms)
     }
@@ -300,7 +299,7 @@ impl Engine {
     /// # Errors
     ///
     /// [`BlockError::NotClearable`] for a breach, a buffer lock or a data block,
-    /// which lift only as their rule says.
+    /// which lift only by their rule.
     pub fn clear_block(&mut self, reason: Reason, time_ms: TimeMs) -> Result<Decision, BlockError> {
         if !CLEARABLE.contains(&reason) && reason != Reason::UnknownAccount {
             return Err(BlockError::NotClearable(reason));
@@ -329,7 +328,8 @@ impl Engine {
         false
     }
 
-    /// Every reason active now: the rules' latches, external latches and data blocks.
+    /// Collects every reason active now: the rules' latches, external latches and
+    /// data blocks.
     pub(super) fn active_reasons(&self) -> ReasonSet {
         let mut set = self.transient.union(self.state.latched);
         if !self.history_loaded || self.anchor_missing {
@@ -360,7 +360,7 @@ impl Engine {
         next
     }
 
-    /// Whether new orders may go out now.
+    /// Returns whether new orders may go out now.
     pub fn may_trade(&self) -> bool {
         self.decision.verdict == Verdict::MayTrade
     }

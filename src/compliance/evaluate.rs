@@ -195,9 +195,14 @@ impl Engine {
         }
     }
 
-    /// Evaluates the loss limits on the current equity and the profit target on
-    /// the current balance.
-    pub(super) fn evaluate(&mut self, time_ms: TimeMs, open_positions: u32) {
+    /// Evaluates the loss limits on the current equity and, when the open position
+    /// count is known (a snapshot), the profit target on the current balance.
+    ///
+    /// Only a snapshot (`open_positions` is `Some`) latches a breach or a buffer
+    /// lock: after a deal alone the equity is the last snapshot's, moved by cash
+    /// flows, and may be out of date, so a deal only refreshes the figures.
+    pub(super) fn evaluate(&mut self, time_ms: TimeMs, open_positions: Option<u32>) {
+        let latch = open_positions.is_some();
         let equity = self.equity;
         let capital = self.rules.initial_capital;
         if self.max_mode() == Some(MaxLossMode::TrailingEquity) {
@@ -212,7 +217,8 @@ impl Engine {
                     self.anchor_missing = false;
                     let amount = daily.amount.resolve(capital, anchor);
                     let hard = daily.breach == BreachKind::Hard;
-                    self.check_limit(RuleKind::DailyLoss, anchor - amount, amount, hard, time_ms);
+                    let floor = anchor - amount;
+                    self.check_limit(RuleKind::DailyLoss, floor, amount, hard, latch, time_ms);
                 }
                 None => self.anchor_missing = true,
             }
@@ -221,14 +227,24 @@ impl Engine {
             let amount = max.amount.resolve(capital, self.state.max_loss_peak);
             let hard = max.breach == BreachKind::Hard;
             let floor = self.state.max_loss_floor;
-            self.check_limit(RuleKind::MaxLoss, floor, amount, hard, time_ms);
+            self.check_limit(RuleKind::MaxLoss, floor, amount, hard, latch, time_ms);
         }
-        self.update_profit_target(time_ms, open_positions);
+        if let Some(open) = open_positions {
+            self.update_profit_target(time_ms, open);
+        }
     }
 
-    /// Compares equity with one loss floor: latches a breach (with the real equity),
-    /// a buffer lock, and reports the room and status.
-    fn check_limit(&mut self, rule: RuleKind, floor: f64, amount: f64, hard: bool, time: TimeMs) {
+    /// Compares equity with one loss floor: latches a breach (with the real equity)
+    /// and a buffer lock when `latch` is set, and reports the room and status.
+    fn check_limit(
+        &mut self,
+        rule: RuleKind,
+        floor: f64,
+        amount: f64,
+        hard: bool,
+        latch: bool,
+        time: TimeMs,
+    ) {
         let equity = self.equity;
         let room = equity - floor;
         let used_share = if amount > 0.0 {
@@ -241,17 +257,18 @@ impl Engine {
             _ => &mut self.state.daily_breach,
         };
         match slot {
-            Some(breach) => breach.observe(time, equity),
-            None if equity < floor => {
+            Some(breach) if latch => breach.observe(time, equity),
+            None if latch && equity < floor => {
                 let breach = Breach::new(time, equity, floor, hard);
                 *slot = Some(breach);
                 self.events.push(EngineEvent::Breached { rule, breach });
             }
-            None => {}
+            _ => {}
         }
         let breach = *slot;
         let buffer = self.rules.buffer_amount();
-        if breach.is_none() && equity <= floor + buffer && self.state.buffer_lock.is_none() {
+        let in_buffer = equity <= floor + buffer;
+        if latch && breach.is_none() && in_buffer && self.state.buffer_lock.is_none() {
             self.state.buffer_lock = Some(BufferLock {
                 rule,
                 time_ms: time,
@@ -282,7 +299,7 @@ impl Engine {
             breach,
         };
         let previous = self.set_report(report);
-        if status == RuleStatus::Warning && previous != Some(RuleStatus::Warning) {
+        if latch && status == RuleStatus::Warning && previous != Some(RuleStatus::Warning) {
             self.events.push(EngineEvent::Warning {
                 rule,
                 time_ms: time,

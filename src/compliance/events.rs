@@ -8,7 +8,7 @@ use crate::xpws::XpwsActivation;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// Events the ring holds before the oldest is overwritten.
+/// Capacity of the event ring; past it the oldest event is overwritten.
 pub const EVENT_CAPACITY: usize = 256;
 
 /// Something the engine decided or noticed, with the event time it happened at.

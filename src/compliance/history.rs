@@ -13,8 +13,8 @@ pub struct History<'a> {
     pub covered_from_ms: TimeMs,
     /// When the account opened with the rule set's initial capital, if the caller
     /// knows it. Deals at or before this time (the initial deposit) are part of
-    /// the opening and not applied; the firm day containing it is day one, whose
-    /// anchor is the initial capital.
+    /// the opening and are not applied. The firm day containing it is day one,
+    /// whose anchor is the initial capital.
     pub account_start_ms: Option<TimeMs>,
     /// Balance now.
     pub balance: f64,

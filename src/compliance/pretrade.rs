@@ -113,8 +113,11 @@ impl Engine {
         check
     }
 
-    /// The smallest distance from equity to a loss floor plus the safety buffer.
+    /// Returns the smallest distance from equity to a loss floor plus the safety
+    /// buffer.
     pub fn room_to_floors(&self) -> f64 {
+        // NOTE: the stop-out risk of positions already open is not subtracted,
+        // because snapshots carry no stops; the buffer verdict covers them.
         let buffer = self.rules.buffer_amount();
         self.rules()
             .iter()

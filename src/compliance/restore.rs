@@ -17,10 +17,9 @@ impl Engine {
     /// last reset (cash flows stay in it), or the initial capital on day one. The
     /// engine stays blocked with [`Reason::NoHistory`] when the history does not
     /// cover the day start (or, for a trailing maximum loss, the days the floor
-    /// trails over), and blocks with [`Reason::AnchorMismatch`] when a restored
-    /// anchor for the same day disagrees with the rebuilt one; the higher of the
-    /// two anchors is used meanwhile. It never takes the current balance as the
-    /// day's start.
+    /// trails over). It blocks with [`Reason::AnchorMismatch`] when a restored
+    /// anchor for the same day disagrees with the rebuilt one, and uses the higher
+    /// of the two meanwhile. It never takes the current balance as the day's start.
     pub fn load_history(&mut self, history: &History) -> Decision {
         let time = history.time_ms;
         let balance_ok = history.balance.is_finite() && history.balance > 0.0;
@@ -76,7 +75,7 @@ impl Engine {
         });
         self.state.last_time_ms = self.state.last_time_ms.max(time);
         self.history_loaded = true;
-        self.evaluate(time, history.open_positions);
+        self.evaluate(time, Some(history.open_positions));
         self.update_day_goals(time);
         self.refresh(time)
     }
@@ -193,6 +192,9 @@ impl Engine {
 
     /// Adds the deals not applied before to the day records, and moves the floors
     /// by the cash flows a restored engine missed.
+    ///
+    /// NOTE: a fresh engine takes the initial capital as the account's capital, so
+    /// the cash flows before its first load do not move the maximum loss floor.
     fn apply_missed_deals(&mut self, deals: &[&Deal], fresh: bool) {
         let first_load = self.state.first_load_ms.unwrap_or(TimeMs::MAX);
         for deal in deals {
