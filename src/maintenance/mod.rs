@@ -12,6 +12,7 @@ mod record;
 pub mod redact;
 mod schedule;
 mod scheduler;
+pub mod tasks;
 
 pub use record::{MaintenanceRecord, RunStatus, TaskOutcome, TaskResult, TaskStatus, Trigger};
 pub use schedule::{MaintenanceConfig, ScheduleError};

@@ -6,6 +6,7 @@
 //! - [`monthly`]: the audit, with an overall assessment.
 
 pub mod audit;
+pub mod collect;
 pub mod daily;
 pub mod html;
 pub mod monthly;

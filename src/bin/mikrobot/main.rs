@@ -5,9 +5,14 @@
 
 mod alerts;
 mod audit;
+mod backup;
 mod config;
 mod diagnose;
+mod health;
+mod logs;
+mod maintenance;
 mod output;
+mod report;
 mod state;
 mod version;
 
@@ -43,6 +48,26 @@ enum Command {
     /// host example does, and print the report; --html also writes a page with the
     /// equity curve, both loss floors and the breaches.
     Audit(audit::AuditArgs),
+    /// Take a health reading: CPU, memory and disk of this machine, the journal's
+    /// integrity, and recommendations from the bottleneck rules (exit 1 unless ok).
+    Health,
+    /// Print a daily, weekly or monthly report from the journal.
+    Report(report::ReportArgs),
+    /// Backups of the state directory.
+    Backup {
+        #[command(subcommand)]
+        command: backup::BackupCommand,
+    },
+    /// Log files.
+    Logs {
+        #[command(subcommand)]
+        command: logs::LogsCommand,
+    },
+    /// Maintenance routines.
+    Maintenance {
+        #[command(subcommand)]
+        command: maintenance::MaintenanceCommand,
+    },
     /// Write a support bundle (.tar.gz): version, configuration with every secret
     /// redacted, uptime, resource use, recent logs, journal summary, recent
     /// maintenance runs, alerts and incidents, and the metrics file.
@@ -72,6 +97,11 @@ fn run(cli: Cli, context: &Context) -> Result<Exit, CliError> {
     match cli.command {
         Command::Version => version::run(context),
         Command::Audit(args) => audit::run(args, context),
+        Command::Health => health::run(context),
+        Command::Report(args) => report::run(args, context),
+        Command::Backup { command } => backup::run(command, context),
+        Command::Logs { command } => logs::run(command, context),
+        Command::Maintenance { command } => maintenance::run(command, context),
         Command::Diagnose(args) => diagnose::run(args, context),
         Command::Config { command } => config::run(command, context),
         Command::Alerts { command } => alerts::run(command, context),

@@ -63,6 +63,16 @@ impl StateDir {
         self.section("backup")
     }
 
+    /// The `[logs]` section.
+    pub fn logs_config(&self) -> mikrobot::janitor::LogsConfig {
+        self.section("logs")
+    }
+
+    /// The `[health]` section.
+    pub fn health_config(&self) -> mikrobot::health::HealthConfig {
+        self.section("health")
+    }
+
     /// Where the backups find each component.
     pub fn layout(&self) -> Layout {
         let log_dirs: Vec<String> = LOG_DIRS.iter().map(|dir| (*dir).to_owned()).collect();
@@ -72,6 +82,35 @@ impl StateDir {
             &self.backup_config(),
             &log_dirs,
         )
+    }
+
+    /// The configuration and its sections for the maintenance tasks and reports.
+    /// A missing file means the defaults; an invalid one is an input error.
+    pub fn settings(&self) -> Result<mikrobot::maintenance::tasks::TaskSettings, CliError> {
+        let path = self.config_path();
+        let (config, text) = match std::fs::read_to_string(&path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                (mikrobot::config::Config::default(), String::new())
+            }
+            Err(error) => {
+                return Err(CliError::input(
+                    format!("cannot read the configuration {}: {error}", path.display()),
+                    "check the file's permissions",
+                ))
+            }
+            Ok(text) => {
+                let config = mikrobot::config::Config::from_toml_str(&text).map_err(|error| {
+                    CliError::input(
+                        format!("{}: {error}", path.display()),
+                        "run `mikrobot config validate`, fix the file or run `mikrobot config migrate`",
+                    )
+                })?;
+                (config, text)
+            }
+        };
+        Ok(mikrobot::maintenance::tasks::TaskSettings::from_text(
+            config, &text,
+        ))
     }
 
     /// The journal database.
