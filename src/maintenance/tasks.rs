@@ -32,8 +32,8 @@ pub struct TaskSettings {
 }
 
 impl TaskSettings {
-    /// Reads the sections from the configuration text; a missing or unreadable
-    /// section takes its defaults, which `mikrobot config validate` reports.
+    /// Takes the sections from `config`, and `[health]` from the configuration
+    /// text, where a missing or unreadable section takes its defaults.
     pub fn from_text(config: Config, config_text: &str) -> TaskSettings {
         let table: toml::Table = config_text.parse().unwrap_or_default();
         fn section<T: serde::de::DeserializeOwned + Default>(table: &toml::Table, name: &str) -> T {
@@ -44,11 +44,11 @@ impl TaskSettings {
                 .unwrap_or_default()
         }
         TaskSettings {
+            store: config.store.clone(),
+            backup: config.backup.clone(),
+            logs: config.logs.clone(),
             config,
             config_text: config_text.to_owned(),
-            store: section(&table, "store"),
-            backup: section(&table, "backup"),
-            logs: section(&table, "logs"),
             health: section(&table, "health"),
             account: table
                 .get("account")

@@ -21,8 +21,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The key under which the guard saves the compliance engine's state.
-pub const ENGINE_STATE_KEY: &str = "engine";
+use crate::store::ENGINE_STATE_KEY;
 
 /// Error for a report that cannot be built.
 #[derive(Debug, thiserror::Error)]
