@@ -134,11 +134,11 @@ proptest! {
                     decision.reason,
                     Reason::DailyLossBreached | Reason::MaxLossBreached
                 ));
-                let kept = report(engine, rule).breach.expect("breach stays latched");
-                assert_eq!(kept.time_ms, first.time_ms);
-                assert_eq!(kept.equity, first.equity);
-                assert_eq!(kept.floor, first.floor);
-                assert!(kept.min_equity <= first.equity);
+                let latest = report(engine, rule).breach.expect("breach stays latched");
+                assert_eq!(latest.time_ms, first.time_ms);
+                assert_eq!(latest.equity, first.equity);
+                assert_eq!(latest.floor, first.floor);
+                assert!(latest.min_equity <= first.equity);
             }
         });
     }

@@ -580,7 +580,7 @@ fn pre_trade_limits() {
 }
 
 #[test]
-fn pre_trade_keeps_stop_out_above_floor_and_buffer() {
+fn pre_trade_keeps_floor_buffer() {
     let mut engine = started(ftmo(), prague("2025-04-07 08:00"));
     let at = prague("2025-04-07 10:00");
     engine.on_snapshot(&snapshot(at, 100_000.0, 96_000.0, 1));

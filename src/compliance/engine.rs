@@ -308,7 +308,7 @@ impl Engine {
         Ok(self.refresh(time_ms))
     }
 
-    fn set_transient(&mut self, reason: Reason, active: bool) {
+    pub(super) fn set_transient(&mut self, reason: Reason, active: bool) {
         if active {
             self.transient.insert(reason);
         } else {

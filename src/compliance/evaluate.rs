@@ -11,7 +11,8 @@ use super::state::BufferLock;
 use crate::account::{Deal, TimeMs};
 use chrono::Duration;
 
-/// The maximum loss floor of a new account: the initial capital minus the amount.
+/// Computes the maximum loss floor of a new account: the initial capital minus the
+/// amount.
 pub(super) fn static_max_floor(rules: &RuleSet) -> f64 {
     let capital = rules.initial_capital;
     rules.max_loss.map_or(f64::NEG_INFINITY, |max| {
@@ -181,7 +182,7 @@ impl Engine {
         self.state.max_loss_floor = self.state.max_loss_floor.max(floor);
     }
 
-    /// The daily floor's reference now, or `None` when it is not known (an
+    /// Returns the daily floor's reference now, or `None` when it is not known (an
     /// equity-based anchor after a restart during the day).
     pub(super) fn daily_anchor(&self, anchor: DailyAnchor) -> Option<f64> {
         let state = &self.state;
@@ -352,8 +353,8 @@ impl Engine {
         }
     }
 
-    /// The profit target: closed balance at C plus the target (and the cash flows),
-    /// with every position closed. Once met it stays met.
+    /// Updates the profit target: closed balance at C plus the target (and the cash
+    /// flows), with every position closed. Once met it stays met.
     fn update_profit_target(&mut self, time: TimeMs, open_positions: u32) {
         let Some(percent) = self.rules.profit_target_percent else {
             return;
@@ -370,7 +371,8 @@ impl Engine {
         self.set_goal(RuleKind::ProfitTarget, target, balance, progress, met, time);
     }
 
-    /// The goals that depend on the day records: trading days and the best day.
+    /// Updates the goals that depend on the day records: trading days and the best
+    /// day.
     pub(super) fn update_day_goals(&mut self, time: TimeMs) {
         if let Some(required) = self.rules.min_trading_days {
             let days = self.state.trading_days();

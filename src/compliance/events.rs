@@ -92,7 +92,7 @@ pub enum EngineEvent {
 }
 
 impl EngineEvent {
-    /// The event time.
+    /// Returns the event time.
     pub fn time_ms(&self) -> TimeMs {
         match self {
             EngineEvent::Breached { breach, .. } => breach.time_ms,
@@ -107,7 +107,8 @@ impl EngineEvent {
         }
     }
 
-    /// The event created when the decision moves from `from` to `to`, if it changed.
+    /// Builds the event for a decision that moves from `from` to `to`, or `None`
+    /// when it did not change.
     pub fn for_change(from: Decision, to: Decision) -> Option<EngineEvent> {
         if from.verdict == to.verdict && from.reason == to.reason {
             return None;

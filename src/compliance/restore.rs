@@ -24,9 +24,9 @@ impl Engine {
         let time = history.time_ms;
         let balance_ok = history.balance.is_finite() && history.balance > 0.0;
         let equity_ok = history.equity.is_finite() && history.equity > 0.0;
-        self.set_flag(Reason::InvalidBalance, !balance_ok);
-        self.set_flag(Reason::InvalidEquity, !equity_ok);
-        self.set_flag(Reason::InvalidDeal, history.has_invalid_deal());
+        self.set_transient(Reason::InvalidBalance, !balance_ok);
+        self.set_transient(Reason::InvalidEquity, !equity_ok);
+        self.set_transient(Reason::InvalidDeal, history.has_invalid_deal());
         if !balance_ok || !equity_ok || history.has_invalid_deal() {
             return self.refresh(time);
         }
@@ -78,14 +78,6 @@ impl Engine {
         self.evaluate(time, Some(history.open_positions));
         self.update_day_goals(time);
         self.refresh(time)
-    }
-
-    pub(super) fn set_flag(&mut self, reason: Reason, active: bool) {
-        if active {
-            self.transient.insert(reason);
-        } else {
-            self.transient.remove(reason);
-        }
     }
 
     /// Sets today's anchor from the rebuilt value, or cross-checks a restored one.
