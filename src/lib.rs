@@ -12,7 +12,8 @@
 //! - [`compliance`] and [`xpws`]: the rule engine and the weekly profit mode.
 //! - [`stats`], [`import`] and [`replay`]: trading statistics, MT5 and MetriX
 //!   importers, and the replay that feeds an import through the engine.
-//! - [`queue`] and [`latency`]: the signal queue and latency histograms.
+//! - [`queue`] and [`latency`]: the signal queue and latency histograms, and [`bars`],
+//!   the one-minute price bars the live-like host replays.
 //! - [`health`], [`alerts`] and [`incident`]: health checks, alerting and
 //!   emergency response.
 //! - [`store`], [`backup`] and [`janitor`]: the journal, backups and log rotation.
@@ -27,6 +28,7 @@
 pub mod account;
 pub mod alerts;
 pub mod backup;
+pub mod bars;
 pub mod compliance;
 pub mod config;
 pub mod ffi;

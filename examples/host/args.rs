@@ -39,4 +39,15 @@ pub struct Args {
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,
+
+    /// Live mode: replay one-minute bars through a demo strategy, the signal queue and
+    /// an executor thread, feeding the engine every bar, and print the verdicts, XPWS
+    /// modes, latency percentiles and per-day compliance status.
+    #[arg(long, conflicts_with_all = ["report", "json"])]
+    pub live: bool,
+
+    /// HistData one-minute bars for --live (`YYYYMMDD HHMMSS;open;high;low;close;volume`,
+    /// EST, UTC-5 all year). Default: a short series bundled with the project.
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub bars: Option<PathBuf>,
 }

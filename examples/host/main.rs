@@ -5,10 +5,13 @@
 //! ```sh
 //! cargo run --release --example host
 //! cargo run --release --example host -- --report report.xlsx --json
+//! cargo run --release --example host -- --live --bars eurusd-m1.csv
 //! ```
 
 mod args;
+mod live;
 mod report;
+mod strategy;
 
 use args::Args;
 use clap::Parser;
@@ -40,6 +43,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<String, String> {
+    if args.live {
+        return live::run(args);
+    }
     let import = load(args)?;
     let options = ReplayOptions {
         rules: rule_choice(&args.rules)?,

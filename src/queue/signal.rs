@@ -1,6 +1,6 @@
 //! The trade signal that strategies send to the executor.
 
-use crate::account::{Side, Symbol};
+use crate::account::{Side, Symbol, TimeMs};
 use serde::{Deserialize, Serialize};
 
 /// A value that carries its own priority level; higher levels are served first.
@@ -17,6 +17,9 @@ pub trait Prioritized: Copy + Send {
 pub struct Signal {
     /// Identifier chosen by the producer.
     pub id: u64,
+    /// Event time of the tick or bar that produced the signal, which the latency
+    /// window is driven by.
+    pub time_ms: TimeMs,
     /// Creation time in microseconds on the producer's clock. The executor measures
     /// the signal latency against the same clock.
     pub created_us: i64,
