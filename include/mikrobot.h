@@ -146,7 +146,7 @@
 // `MbEvent.kind`: a soft breach or buffer lock lifted at a day reset.
 #define MB_EVENT_LIFTED 4
 
-// `MbEvent.kind`: trading was blocked or told to close all.
+// `MbEvent.kind`: trading was blocked, or every position must be closed.
 #define MB_EVENT_BLOCKED 5
 
 // `MbEvent.kind`: trading is allowed again.
@@ -324,7 +324,7 @@ typedef struct {
     int32_t reserved;
 } MbEvent;
 
-// What the caller was built against: the ABI version and the size of each shared struct.
+// The caller's build: its ABI version and the size of each shared struct.
 typedef struct {
     // [`MB_ABI_VERSION`] as the caller's header defines it.
     uint32_t abi_version;
@@ -366,7 +366,7 @@ typedef struct {
     int32_t reserved;
 } MbOrderIntent;
 
-// The answer to a pre-trade check.
+// The result of a pre-trade check.
 typedef struct {
     // Largest volume in lots whose stop-out stays within the hard risk cap and keeps equity
     // above every floor plus the safety buffer; 0 when no volume is allowed. Round it down to
@@ -425,7 +425,7 @@ extern "C" {
 // Returns `MB_STATUS_NOT_FINITE` when a number is NaN or infinite: the engine still receives
 // the snapshot, blocks trading, and `decision` is written. Returns `MB_STATUS_INVALID_ARGUMENT`
 // for a flag other than 0 or 1, a negative count or a non-zero reserved field, and
-// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert; neither of those reaches
+// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert. Those two never reach
 // the engine, and `decision` is not written.
 //
 // # Safety
@@ -494,7 +494,7 @@ MbStatus mb_guard_history_add_utf8(MbHandle handle,
                                    const char *comment);
 
 // Finishes the history load: the engine rebuilds the day anchor from the deals and the
-// account as it stands at server time `time_ms`, and `decision` receives the result.
+// account's figures at server time `time_ms`, and `decision` receives the result.
 //
 // Returns `MB_STATUS_INVALID_STATE` without a load in progress, `MB_STATUS_INVALID_ARGUMENT`
 // for a negative `open_positions`, and `MB_STATUS_NOT_FINITE` (with the engine blocking and
@@ -520,9 +520,10 @@ MbStatus mb_guard_history_end(MbHandle handle,
 MbStatus mb_guard_feed_time(MbHandle handle, int64_t time_ms, MbDecision *decision);
 
 // Takes the oldest pending event of the guard and writes it to `event`, with a one-line
-// message for the operator in UTF-16 into `message` (`capacity` units; `needed` receives the
-// length with its terminator). `written` receives 1 when an event was taken, 0 when none was
-// pending.
+// message for the operator in UTF-16 into `message` of `capacity` units.
+//
+// `needed` receives the message length with its terminator. `written` receives 1 when an
+// event was taken and 0 when none was pending.
 //
 // The event is taken even when the message does not fit: the call then returns
 // `MB_STATUS_BUFFER_TOO_SMALL` with the event written and the message cut. `message` may be

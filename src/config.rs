@@ -62,7 +62,7 @@ pub enum ConfigError {
     Preset {
         /// The preset name.
         name: String,
-        /// What is wrong, with the fix.
+        /// The problem, with its fix.
         problem: &'static str,
     },
 }

@@ -1,8 +1,9 @@
-//! `mql5/Include/Mikrobot/Mikrobot.mqh` agrees with `include/mikrobot.h`: every function of the
-//! `#import` block has the header's name, return type and parameters (names, order and the
-//! MQL5 type each C type maps to), every MQL5 struct has the header's fields in order with
-//! MQL5's type sizes, packed sizes equal C's padded sizes and the library's, and every
-//! `#define` has the header's value.
+//! `mql5/Include/Mikrobot/Mikrobot.mqh` agrees with `include/mikrobot.h`.
+//!
+//! Every function of the `#import` block has the header's name, return type and parameters
+//! (names, order, and the MQL5 type each C type maps to). Every MQL5 struct has the header's
+//! fields in order with MQL5's type sizes, and its packed size equals C's padded size and the
+//! library's. Every `#define` has the header's value.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -80,7 +81,7 @@ fn split_param(param: &str) -> (String, String) {
     (kind, name)
 }
 
-/// The header's declarations outside the `MIKROBOT_TEST_PANIC` block.
+/// Reads the header without comments, preprocessor lines and the `MIKROBOT_TEST_PANIC` block.
 fn header_text() -> String {
     let mut kept = String::new();
     let mut skip = false;
@@ -115,7 +116,8 @@ fn import_block() -> String {
     body[..end].to_string()
 }
 
-/// The MQL5 parameter type a C parameter maps to; `next` is the parameter after it.
+/// Maps a C parameter type to its MQL5 type; `next` is the parameter after it, because a
+/// pointer followed by `capacity` is an array.
 fn mql5_param(c_type: &str, next: Option<&(String, String)>) -> String {
     let followed_by_capacity = next.is_some_and(|(_, name)| name == "capacity");
     let scalar = |name: &str| match name {
@@ -306,5 +308,29 @@ fn defines_match_header() {
     );
     for (name, value) in &mql5 {
         assert_eq!(header.get(name), Some(value), "{name}");
+    }
+}
+
+#[test]
+fn mql5_lines_fit_and_inputs_have_labels() {
+    for path in [
+        "mql5/Include/Mikrobot/Mikrobot.mqh",
+        "mql5/Experts/MikrobotGuard.mq5",
+    ] {
+        for (number, line) in read(path).lines().enumerate() {
+            let width = line.chars().count();
+            assert!(
+                width <= 100,
+                "{path}:{} is {width} characters wide",
+                number + 1
+            );
+            if line.starts_with("input ") && !line.starts_with("input group") {
+                assert!(
+                    line.contains("//"),
+                    "{path}:{} has no label comment",
+                    number + 1
+                );
+            }
+        }
     }
 }

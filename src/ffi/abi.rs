@@ -2,7 +2,7 @@
 //!
 //! MQL5 packs structs with no padding, while C pads each field to its alignment. Every struct
 //! here therefore orders its fields from 8-byte to 4-byte ones and has a size that is a multiple
-//! of 8, so both layouts are the same bytes; the tests below assert that no padding exists.
+//! of 8, so both layouts are the same bytes. The tests below assert that no padding exists.
 //! Flags are `int32_t` (0 or 1), because MQL5's one-byte `bool` would break the 8-byte rhythm.
 //! Every time is the broker's server time in milliseconds since 1970, the clock MT5 shows
 //! (`TimeTradeServer()` times 1000, `DEAL_TIME_MSC`); the library converts it to UTC with the
@@ -23,7 +23,7 @@ pub const MB_VERSION_MINOR: u32 = 1;
 /// Patch version of the crate the header was generated from.
 pub const MB_VERSION_PATCH: u32 = 0;
 
-/// What the caller was built against: the ABI version and the size of each shared struct.
+/// The caller's build: its ABI version and the size of each shared struct.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MbAbi {
@@ -46,7 +46,7 @@ pub struct MbAbi {
 }
 
 impl MbAbi {
-    /// The values this library was built with.
+    /// Returns the values this library was built with.
     pub const fn current() -> MbAbi {
         MbAbi {
             abi_version: MB_ABI_VERSION,
@@ -199,7 +199,7 @@ pub struct MbDecision {
     pub reason: i32,
 }
 
-/// The answer to a pre-trade check.
+/// The result of a pre-trade check.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MbPreTrade {

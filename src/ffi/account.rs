@@ -16,7 +16,7 @@ use std::ffi::c_char;
 /// Returns `MB_STATUS_NOT_FINITE` when a number is NaN or infinite: the engine still receives
 /// the snapshot, blocks trading, and `decision` is written. Returns `MB_STATUS_INVALID_ARGUMENT`
 /// for a flag other than 0 or 1, a negative count or a non-zero reserved field, and
-/// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert; neither of those reaches
+/// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert. Those two never reach
 /// the engine, and `decision` is not written.
 ///
 /// # Safety
@@ -165,7 +165,7 @@ pub unsafe extern "C" fn mb_guard_history_add_utf8(
 }
 
 /// Finishes the history load: the engine rebuilds the day anchor from the deals and the
-/// account as it stands at server time `time_ms`, and `decision` receives the result.
+/// account's figures at server time `time_ms`, and `decision` receives the result.
 ///
 /// Returns `MB_STATUS_INVALID_STATE` without a load in progress, `MB_STATUS_INVALID_ARGUMENT`
 /// for a negative `open_positions`, and `MB_STATUS_NOT_FINITE` (with the engine blocking and

@@ -88,7 +88,7 @@ pub const MB_EVENT_WARNING: i32 = 2;
 pub const MB_EVENT_BUFFER_ENTERED: i32 = 3;
 /// `MbEvent.kind`: a soft breach or buffer lock lifted at a day reset.
 pub const MB_EVENT_LIFTED: i32 = 4;
-/// `MbEvent.kind`: trading was blocked or told to close all.
+/// `MbEvent.kind`: trading was blocked, or every position must be closed.
 pub const MB_EVENT_BLOCKED: i32 = 5;
 /// `MbEvent.kind`: trading is allowed again.
 pub const MB_EVENT_UNBLOCKED: i32 = 6;

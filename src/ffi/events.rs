@@ -10,9 +10,10 @@ use crate::time::ServerClock;
 use std::fmt::Write;
 
 /// Takes the oldest pending event of the guard and writes it to `event`, with a one-line
-/// message for the operator in UTF-16 into `message` (`capacity` units; `needed` receives the
-/// length with its terminator). `written` receives 1 when an event was taken, 0 when none was
-/// pending.
+/// message for the operator in UTF-16 into `message` of `capacity` units.
+///
+/// `needed` receives the message length with its terminator. `written` receives 1 when an
+/// event was taken and 0 when none was pending.
 ///
 /// The event is taken even when the message does not fit: the call then returns
 /// `MB_STATUS_BUFFER_TOO_SMALL` with the event written and the message cut. `message` may be
