@@ -5,4 +5,5 @@
 # where mounting is not permitted.
 set -euo pipefail
 export MIKROBOT_CRASH_CYCLES="${MIKROBOT_CRASH_CYCLES:-1000}"
-cargo test --locked --test store_crash --test store_faults -- --nocapture
+export MIKROBOT_FAULT_STRIDE="${MIKROBOT_FAULT_STRIDE:-1}"
+cargo test --locked --test store_crash --test store_faults --test store_disk_full -- --nocapture

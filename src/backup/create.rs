@@ -59,6 +59,13 @@ pub fn create_backup(
         .map_err(|e| BackupError::io(&backups, "cannot sync the backup directory", e))?;
     let report = super::verify_backup(&dir)?;
     if !report.ok() {
+        // A backup that fails its own verification must not stay listed.
+        if let Err(error) = fsio::remove_dir_all(&dir) {
+            log::error!(
+                "cannot remove the unverified backup {}: {error}",
+                dir.display()
+            );
+        }
         return Err(BackupError::Verify {
             id,
             summary: report.summary(),
@@ -236,6 +243,18 @@ fn copy_database(layout: &Layout, target: &Path) -> Result<(u64, [u8; 32]), Back
         .map_err(crate::store::StoreError::from)?;
     copy.close()
         .map_err(|(_, e)| crate::store::StoreError::from(e))?;
+    // SQLite may leave an empty WAL or journal behind when deleting it failed; the
+    // copy is complete without them, and the manifest lists only the database.
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = target.as_os_str().to_owned();
+        side.push(suffix);
+        let side = std::path::PathBuf::from(side);
+        if side.exists() {
+            fsio::remove_file(&side).map_err(|e| {
+                BackupError::io(&side, "cannot remove a side file of the database copy", e)
+            })?;
+        }
+    }
     fsio::hash_file(target)
         .map_err(|e| BackupError::io(target, "cannot read back the database copy", e))
 }
