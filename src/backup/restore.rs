@@ -7,6 +7,9 @@
 //! files move with it, so SQLite cannot replay a stale WAL into the restored
 //! database. When a step fails, every rename is undone in reverse order and the
 //! previous state is back. Nothing is written before every path has been checked.
+//!
+//! NOTE: a crash (rather than a reported failure) during the renames leaves the
+//! replaced files in `.restore-old/`; the pre-restore backup is the way back.
 
 use super::create::read_manifest;
 use super::manifest::{Manifest, FILES_DIR};

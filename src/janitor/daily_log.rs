@@ -47,6 +47,9 @@ static CURRENT: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 /// Installs the process-wide daily-file logger writing into `dir` at `level`.
 ///
+/// NOTE: the first call wins, so guards with other state directories in the same
+/// process log into the first one's directory.
+///
 /// # Errors
 ///
 /// A message when `dir` cannot be created or the writer thread cannot start; a
