@@ -4,7 +4,7 @@
 set -euo pipefail
 cargo test --locked
 if [ -d ../shared/data ]; then
-  cargo test --locked -- --ignored
+  cargo test --locked --tests -- --ignored
 else
   echo "../shared/data not found: skipping the tests on real exports"
 fi

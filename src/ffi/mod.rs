@@ -10,7 +10,7 @@
 //!
 //! Each subsystem puts its exports in its own file here and follows one pattern:
 //!
-//! ```ignore
+//! ```text
 //! /// Records one execution latency sample. (Summary, then the statuses it returns.)
 //! ///
 //! /// # Safety
