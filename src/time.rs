@@ -7,7 +7,8 @@
 
 use crate::account::TimeMs;
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Utc,
 };
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -46,10 +47,16 @@ impl ServerClock {
     ///
     /// # Errors
     ///
-    /// [`TimeError::Nonexistent`] for a wall time inside a daylight-saving gap.
+    /// [`TimeError::Nonexistent`] for a wall time inside a daylight-saving gap, and
+    /// [`TimeError::OutOfRange`] for one within hours of the edge of chrono's range.
     pub fn to_utc_ms(&self, local: NaiveDateTime) -> Result<TimeMs, TimeError> {
         let (zone, shifted) = match self {
-            ServerClock::NewYorkPlus7 => (chrono_tz::America::New_York, local - Duration::hours(7)),
+            ServerClock::NewYorkPlus7 => {
+                let shifted = local
+                    .checked_sub_signed(Duration::hours(7))
+                    .ok_or(TimeError::OutOfRange(local.and_utc().timestamp_millis()))?;
+                (chrono_tz::America::New_York, shifted)
+            }
             ServerClock::Zone(zone) => (*zone, local),
         };
         match zone.from_local_datetime(&shifted) {
@@ -65,15 +72,12 @@ impl ServerClock {
     ///
     /// [`TimeError::OutOfRange`] when `time_ms` is beyond chrono's range.
     pub fn to_local(&self, time_ms: TimeMs) -> Result<NaiveDateTime, TimeError> {
-        let utc = utc_from_ms(time_ms)?;
-        Ok(match self {
-            ServerClock::NewYorkPlus7 => {
-                utc.with_timezone(&chrono_tz::America::New_York)
-                    .naive_local()
-                    + Duration::hours(7)
-            }
-            ServerClock::Zone(zone) => utc.with_timezone(zone).naive_local(),
-        })
+        match self {
+            ServerClock::NewYorkPlus7 => local_time(chrono_tz::America::New_York, time_ms)?
+                .checked_add_signed(Duration::hours(7))
+                .ok_or(TimeError::OutOfRange(time_ms)),
+            ServerClock::Zone(zone) => local_time(*zone, time_ms),
+        }
     }
 }
 
@@ -132,6 +136,19 @@ pub fn utc_from_ms(time_ms: TimeMs) -> Result<DateTime<Utc>, TimeError> {
     DateTime::from_timestamp_millis(time_ms).ok_or(TimeError::OutOfRange(time_ms))
 }
 
+/// Converts UTC milliseconds to the wall-clock time in `zone`.
+///
+/// # Errors
+///
+/// [`TimeError::OutOfRange`] when chrono cannot represent the time, or its wall-clock time in
+/// `zone` (chrono's own conversion panics there, at the edges of its range).
+pub fn local_time(zone: Tz, time_ms: TimeMs) -> Result<NaiveDateTime, TimeError> {
+    let utc = utc_from_ms(time_ms)?.naive_utc();
+    let offset = zone.offset_from_utc_datetime(&utc).fix().local_minus_utc();
+    utc.checked_add_signed(Duration::seconds(i64::from(offset)))
+        .ok_or(TimeError::OutOfRange(time_ms))
+}
+
 /// Formats UTC milliseconds as RFC 3339 with a `Z` suffix, seconds precision.
 pub fn rfc3339(time_ms: TimeMs) -> String {
     match utc_from_ms(time_ms) {
@@ -166,8 +183,7 @@ impl FirmClock {
     ///
     /// [`TimeError::OutOfRange`] when chrono cannot represent the time.
     pub fn day_of(&self, time_ms: TimeMs) -> Result<NaiveDate, TimeError> {
-        let local = utc_from_ms(time_ms)?.with_timezone(&self.zone);
-        let date = local.date_naive();
+        let date = local_time(self.zone, time_ms)?.date();
         if self.day_start_ms(date)? <= time_ms {
             Ok(date)
         } else {
@@ -206,7 +222,8 @@ impl FirmClock {
     pub fn week_of(&self, time_ms: TimeMs) -> Result<NaiveDate, TimeError> {
         let day = self.day_of(time_ms)?;
         let back = day.weekday().num_days_from_monday() as i64;
-        Ok(day - Duration::days(back))
+        day.checked_sub_signed(Duration::days(back))
+            .ok_or(TimeError::OutOfRange(time_ms))
     }
 }
 
@@ -220,7 +237,7 @@ fn resolve_local(zone: Tz, local: NaiveDateTime) -> Result<TimeMs, TimeError> {
             // Gaps in the database are whole minutes and at most a few hours long, so the
             // first wall time that exists again is the instant the gap ends.
             (1..=24 * 60)
-                .map(|minutes| local + Duration::minutes(minutes))
+                .filter_map(|minutes| local.checked_add_signed(Duration::minutes(minutes)))
                 .find_map(|later| zone.from_local_datetime(&later).earliest())
                 .map(|time| time.timestamp_millis())
                 .ok_or(TimeError::Nonexistent(local, zone.name().to_owned()))

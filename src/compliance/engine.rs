@@ -269,7 +269,7 @@ impl Engine {
     pub fn on_time(&mut self, time_ms: TimeMs) -> Decision {
         let stale = self
             .last_snapshot
-            .is_none_or(|s| time_ms - s.time_ms > self.rules.safety.stale_after_ms);
+            .is_none_or(|s| time_ms.saturating_sub(s.time_ms) > self.rules.safety.stale_after_ms);
         if stale && self.history_loaded {
             self.transient.insert(Reason::StaleData);
         }

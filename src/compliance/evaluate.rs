@@ -101,9 +101,10 @@ impl Engine {
             self.transient.insert(Reason::InvalidTime);
             return;
         };
-        let (Ok(start), Ok(next)) = (
+        let next_week = week.checked_add_signed(Duration::days(7));
+        let (Ok(start), Some(Ok(next))) = (
             clock.day_start_ms(week),
-            clock.day_start_ms(week + Duration::days(7)),
+            next_week.map(|monday| clock.day_start_ms(monday)),
         ) else {
             self.transient.insert(Reason::InvalidTime);
             return;

@@ -57,7 +57,7 @@ impl Engine {
         if order.time_ms < last.time_ms {
             return PreTrade::reject(Reason::TimeWentBackwards);
         }
-        if order.time_ms - last.time_ms > self.rules.safety.stale_after_ms
+        if order.time_ms.saturating_sub(last.time_ms) > self.rules.safety.stale_after_ms
             || order.time_ms >= self.next_reset_ms
         {
             return PreTrade::reject(Reason::StaleData);

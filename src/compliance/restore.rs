@@ -155,7 +155,10 @@ impl Engine {
                     return false;
                 };
                 while date < calendar.day {
-                    date += Duration::days(1);
+                    let Some(next) = date.succ_opt() else {
+                        return false;
+                    };
+                    date = next;
                     let Ok(reset) = clock.day_start_ms(date) else {
                         return false;
                     };
@@ -253,7 +256,9 @@ impl Calendar {
             next_reset: clock.next_reset_ms(time).ok()?,
             week,
             week_start: clock.day_start_ms(week).ok()?,
-            next_week: clock.day_start_ms(week + Duration::days(7)).ok()?,
+            next_week: clock
+                .day_start_ms(week.checked_add_signed(Duration::days(7))?)
+                .ok()?,
         })
     }
 }
