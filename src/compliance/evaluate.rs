@@ -13,11 +13,15 @@ use chrono::Duration;
 
 /// Computes the maximum loss floor of a new account: the initial capital minus the
 /// amount.
+///
+/// Without a maximum loss rule it is 0.0, which no check reads. It must stay finite, because
+/// JSON has no infinity: serde_json writes one as `null`, and the saved state would then fail
+/// to load after a restart.
 pub(super) fn static_max_floor(rules: &RuleSet) -> f64 {
     let capital = rules.initial_capital;
-    rules.max_loss.map_or(f64::NEG_INFINITY, |max| {
-        capital - max.amount.resolve(capital, capital)
-    })
+    rules
+        .max_loss
+        .map_or(0.0, |max| capital - max.amount.resolve(capital, capital))
 }
 
 impl Engine {

@@ -66,7 +66,8 @@ pub struct EngineState {
     /// closed balance or equity seen (at least the initial capital), moved by cash
     /// flows.
     pub max_loss_peak: f64,
-    /// The maximum loss floor in force; it never falls except by a withdrawal.
+    /// The maximum loss floor in force; it never falls except by a withdrawal. 0.0 when the
+    /// rules have no maximum loss.
     pub max_loss_floor: f64,
     /// Cash flows seen since the engine first started, which move every floor.
     pub cash_flow_total: f64,
