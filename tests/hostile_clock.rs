@@ -5,7 +5,7 @@
 mod compliance_support;
 
 use compliance_support::*;
-use mikrobot::compliance::{Reason, RuleKind, RuleSet, Verdict};
+use mikrobot::compliance::{Engine, History, Reason, RuleKind, RuleSet, Verdict};
 use mikrobot::ffi::session::{mb_guard_close, mb_guard_open_utf8};
 use mikrobot::ffi::{account, trading, MbAbi, MbDecision, MbSnapshot, MbStatus};
 
@@ -175,4 +175,38 @@ fn autumn_repeated_hour_keeps_one_day() {
     engine.on_snapshot(&snapshot(first + 3_600_000, 99_000.0, 99_000.0, 0));
     let daily = report(&engine, RuleKind::DailyLoss);
     assert_eq!(daily.floor, 96_000.0, "{daily:?}");
+}
+
+#[test]
+fn future_account_start_blocks_trading() {
+    let mut engine = Engine::new(RuleSet::ftmo_2step(100_000.0)).unwrap();
+    let deals = [
+        cash(1, prague("2025-05-01 08:00"), 100_000.0),
+        open(2, prague("2025-05-20 09:00")),
+        close(3, prague("2025-05-20 10:00"), 1_000.0),
+        open(4, prague("2025-06-02 09:00")),
+        close(5, prague("2025-06-02 10:00"), -3_000.0),
+    ];
+    let history = History {
+        deals: &deals,
+        covered_from_ms: prague("2025-05-01 08:00"),
+        // Tomorrow: taken as given, today would be day one, anchored on 100,000 instead of
+        // the 101,000 the day started with.
+        account_start_ms: Some(prague("2025-06-03 08:00")),
+        balance: 98_000.0,
+        equity: 98_000.0,
+        open_positions: 0,
+        time_ms: prague("2025-06-02 14:00"),
+    };
+    let decision = engine.load_history(&history);
+    assert_eq!(decision.verdict, Verdict::Blocked, "{decision:?}");
+    assert_eq!(decision.reason, Reason::NoHistory, "{decision:?}");
+
+    let fixed = History {
+        account_start_ms: Some(prague("2025-05-01 08:00")),
+        ..history
+    };
+    let decision = engine.load_history(&fixed);
+    assert_eq!(decision.verdict, Verdict::MayTrade, "{decision:?}");
+    assert_eq!(report(&engine, RuleKind::DailyLoss).floor, 96_000.0);
 }

@@ -17,9 +17,10 @@ impl Engine {
     /// last reset (cash flows stay in it), or the initial capital on day one. The
     /// engine stays blocked with [`Reason::NoHistory`] when the history does not
     /// cover the day start (or, for a trailing maximum loss, the days the floor
-    /// trails over). It blocks with [`Reason::AnchorMismatch`] when a restored
-    /// anchor for the same day disagrees with the rebuilt one, and uses the higher
-    /// of the two meanwhile. It never takes the current balance as the day's start.
+    /// trails over) or gives an account opening after the call. It blocks with
+    /// [`Reason::AnchorMismatch`] when a restored anchor for the same day disagrees
+    /// with the rebuilt one, and uses the higher of the two meanwhile. It never takes
+    /// the current balance as the day's start.
     pub fn load_history(&mut self, history: &History) -> Decision {
         let time = history.time_ms;
         let balance_ok = history.balance.is_finite() && history.balance > 0.0;
@@ -35,6 +36,12 @@ impl Engine {
             return self.refresh(time);
         };
         self.transient.remove(Reason::InvalidTime);
+        if history.account_start_ms.is_some_and(|start| start > time) {
+            // An opening after the call cannot be real, and taking it would make today day
+            // one, anchored on the initial capital whatever was lost since the reset.
+            self.history_loaded = false;
+            return self.refresh(time);
+        }
         let capital = self.rules.initial_capital;
         let Some(rebuilt) = history.day_anchor(calendar.day_start, capital) else {
             self.history_loaded = false;
