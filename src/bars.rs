@@ -190,7 +190,7 @@ fn parse_time(line: usize, text: &str) -> Result<TimeMs, BarError> {
 }
 
 /// Writes a short bundled series in HistData format: one EURUSD trading day of
-/// one-minute bars from a seeded random walk, with two missing minutes and no newline
+/// one-minute bars from a seeded random walk. It has two missing minutes and no newline
 /// after the last line, so the default run exercises the same cases as a real file.
 pub fn sample_histdata() -> String {
     let mut state = 0x005E_ED0F_BA25_u64;

@@ -49,7 +49,8 @@ pub enum ConfigError {
     /// The `[maintenance]` schedule is invalid.
     #[error("invalid [maintenance] section: {0}")]
     Maintenance(#[from] crate::maintenance::ScheduleError),
-    /// A value in the `[store]`, `[backup]` or `[logs]` section is invalid.
+    /// A value in the `[store]`, `[backup]`, `[logs]`, `[queue]` or `[latency]` section is
+    /// invalid.
     #[error("invalid [{section}] section: {problem}")]
     Section {
         /// The section.
@@ -100,6 +101,12 @@ pub struct Config {
     /// Log directories, their rotation and the library's own log.
     #[serde(default)]
     pub logs: crate::janitor::LogsConfig,
+    /// Capacity and priority levels of the signal queue.
+    #[serde(default)]
+    pub queue: crate::queue::QueueConfig,
+    /// Latency targets and the recent window.
+    #[serde(default)]
+    pub latency: crate::latency::LatencyConfig,
 }
 
 impl Default for Config {
@@ -112,6 +119,8 @@ impl Default for Config {
             store: crate::store::StoreConfig::default(),
             backup: crate::backup::BackupConfig::default(),
             logs: crate::janitor::LogsConfig::default(),
+            queue: crate::queue::QueueConfig::default(),
+            latency: crate::latency::LatencyConfig::default(),
         }
     }
 }
@@ -152,6 +161,14 @@ impl Config {
             ("store", self.store.validate()),
             ("backup", self.backup.validate()),
             ("logs", self.logs.validate()),
+            (
+                "queue",
+                self.queue.validate().map_err(|error| error.to_string()),
+            ),
+            (
+                "latency",
+                self.latency.validate().map_err(|error| error.to_string()),
+            ),
         ];
         for (section, result) in sections {
             result.map_err(|problem| ConfigError::Section { section, problem })?;

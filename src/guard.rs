@@ -15,6 +15,8 @@ use crate::account::{Deal, OrderIntent, Snapshot, Symbol, TimeMs};
 use crate::compliance::Verdict;
 use crate::compliance::{Decision, Engine, EngineEvent, History, PreTrade, Reason, RuleReport};
 use crate::config::{Config, ConfigError};
+use crate::latency::{LatencyReport, LatencyTracker, Stage};
+use crate::queue::{Consumer, PushError, Signal, SignalQueue};
 use crate::store::{EnginePersistence, StoreError};
 use crate::time::ServerClock;
 use crate::xpws::XpwsMode;
@@ -73,6 +75,9 @@ pub struct Guard {
     history: Option<HistoryLoad>,
     latest_time_ms: TimeMs,
     panicked: bool,
+    signals: SignalQueue<Signal>,
+    executor: Consumer<Signal>,
+    latency: LatencyTracker,
     #[cfg(any(test, feature = "test-panic"))]
     force_panic: bool,
 }
@@ -106,6 +111,16 @@ impl Guard {
             None => Engine::new(config.rules.clone()),
         }
         .map_err(ConfigError::from)?;
+        let (signals, executor) =
+            SignalQueue::new(config.queue).map_err(|error| ConfigError::Section {
+                section: "queue",
+                problem: error.to_string(),
+            })?;
+        let latency =
+            LatencyTracker::new(config.latency).map_err(|error| ConfigError::Section {
+                section: "latency",
+                problem: error.to_string(),
+            })?;
         Ok(Guard {
             config,
             state_dir: state_dir.to_owned(),
@@ -114,9 +129,49 @@ impl Guard {
             history: None,
             latest_time_ms: 0,
             panicked: false,
+            signals,
+            executor,
+            latency,
             #[cfg(any(test, feature = "test-panic"))]
             force_panic: false,
         })
+    }
+
+    /// A producer handle of the account's signal queue, for a strategy thread that pushes
+    /// without going through the guard.
+    pub fn signal_queue(&self) -> SignalQueue<Signal> {
+        self.signals.clone()
+    }
+
+    /// Queues a signal for the executor, without blocking.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError`] with the signal when its level is full, its priority is out of range
+    /// or the queue is closed.
+    pub fn push_signal(&self, signal: Signal) -> Result<(), PushError<Signal>> {
+        self.signals.push(signal)
+    }
+
+    /// Takes the next signal for the executor: the oldest of the highest priority level.
+    pub fn pop_signal(&mut self) -> Option<Signal> {
+        self.executor.try_pop()
+    }
+
+    /// The latency tracker, which records from any thread.
+    pub fn latency(&self) -> &LatencyTracker {
+        &self.latency
+    }
+
+    /// Records one latency sample of `stage`, in microseconds, at event time `at_ms`.
+    pub fn record_latency(&self, stage: Stage, latency_us: u64, at_ms: TimeMs) {
+        self.latency.record(stage, latency_us, at_ms);
+    }
+
+    /// Both latency stages, cumulative and over the window ending at `now_ms`, for the
+    /// health checks and reports.
+    pub fn latency_report(&self, now_ms: TimeMs) -> LatencyReport {
+        self.latency.report(now_ms)
     }
 
     /// The configuration the guard was opened with.

@@ -1,9 +1,9 @@
 //! The live mode: replays one-minute bars as if they arrived from the terminal.
 //!
-//! The main thread is the EA: for every bar it runs the demo strategy, sends the
-//! signals through the signal queue, and feeds the engine two snapshots with the
-//! floating profit (at the bar's worst price for the open position, then at its close)
-//! and every deal. An executor thread takes the signals and fills them at the bar's
+//! The main thread is the EA. For every bar it runs the demo strategy, sends the
+//! signals through the signal queue and feeds the engine every deal. It also feeds two
+//! snapshots with the floating profit: at the bar's worst price for the open position,
+//! then at its close. An executor thread takes the signals and fills them at the bar's
 //! price. Signal latency (created to taken) and execution latency (order sent to
 //! result received) are measured on a monotonic clock and recorded at the bar's time.
 
@@ -134,7 +134,7 @@ struct Session {
     tally: Tally,
 }
 
-/// What a finished run printed from.
+/// Results of a finished run, for the printed report.
 struct Outcome {
     days: Vec<DayStatus>,
     tally: Tally,
@@ -386,8 +386,8 @@ impl Session {
         Ok(())
     }
 
-    /// The volume for an entry: the engine's suggestion at its configured risk per trade,
-    /// within the floors, in steps of 0.01 lot; `None` when the engine rejects it.
+    /// Returns the volume for an entry: the engine's suggestion at its configured risk per
+    /// trade, within the floors, in steps of 0.01 lot. `None` when the engine rejects it.
     fn size(&self, side: Side, entry: f64, stop_loss: f64, time_ms: TimeMs) -> Option<f64> {
         let check = self.engine.check_order(&OrderIntent {
             time_ms,
@@ -474,8 +474,8 @@ fn profit(side: Side, entry: f64, price: f64, volume: f64) -> f64 {
     (price - entry) * direction * CONTRACT_SIZE * volume
 }
 
-/// The executor thread: takes each signal, records its signal latency, and fills it
-/// at the signal's price.
+/// Runs the executor thread: takes each signal, records its signal latency, and fills
+/// it at the signal's price.
 fn execute(
     mut consumer: Consumer<Signal>,
     latency: &LatencyTracker,

@@ -21,7 +21,7 @@ pub const PRIORITY_CLOSE: u8 = 2;
 /// Priority of an entry.
 pub const PRIORITY_ENTRY: u8 = 1;
 
-/// What the strategy wants done at this bar.
+/// Order the strategy requests at this bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Intent {
     /// Open a position.
@@ -34,7 +34,7 @@ pub enum Intent {
     Close { price: f64, priority: u8 },
 }
 
-/// An open position as the strategy sees it.
+/// An open position as the strategy tracks it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Position {
     pub side: Side,
@@ -126,8 +126,8 @@ impl Crossover {
     }
 }
 
-/// An exit when the bar reached the stop loss or take profit; the stop wins when the
-/// bar touched both, and the fill is at the level (no slippage in the demo).
+/// Returns an exit when the bar reached the stop loss or take profit. The stop wins when
+/// the bar touched both, and the fill is at the level, because the demo has no slippage.
 fn protective_exit(bar: &Bar, position: Position) -> Option<Intent> {
     let (stop_hit, target_hit) = match position.side {
         Side::Buy => (

@@ -154,7 +154,7 @@ impl LatencyTracker {
     /// [`LatencyConfigError`] when a target, the window or the recorder count is out
     /// of range.
     pub fn new(config: LatencyConfig) -> Result<Self, LatencyConfigError> {
-        validate(&config)?;
+        config.validate()?;
         let stage = |target_ms: u64| StageCounters {
             target_us: target_ms * 1000,
             cumulative: Cumulative::new(),
@@ -259,6 +259,17 @@ impl Recorder<'_> {
 impl Drop for Recorder<'_> {
     fn drop(&mut self) {
         self.tracker.owners[self.shard].store(false, Ordering::Release);
+    }
+}
+
+impl LatencyConfig {
+    /// Checks the targets, the window and the recorder count.
+    ///
+    /// # Errors
+    ///
+    /// [`LatencyConfigError`] naming the value out of range.
+    pub fn validate(&self) -> Result<(), LatencyConfigError> {
+        validate(self)
     }
 }
 

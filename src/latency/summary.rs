@@ -68,8 +68,9 @@ const QUANTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
 impl LatencyTracker {
     /// Summarises `stage`, with the window ending at event time `now_ms`.
     ///
-    /// Reading allocates nothing. A summary taken while a recorder moves into a new
-    /// slice may count that slice's samples twice or not at all.
+    /// Reading allocates nothing.
+    // NOTE: a summary taken while a recorder moves into a new slice may count that
+    // slice's samples twice or not at all, for that one read.
     pub fn stage_report(&self, stage: Stage, now_ms: TimeMs) -> StageReport {
         let counters = &self.stages[stage as usize];
         let newest = self.epoch_of(now_ms);

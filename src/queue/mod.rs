@@ -64,6 +64,23 @@ pub struct QueueConfig {
     pub levels: u8,
 }
 
+impl QueueConfig {
+    /// Checks the capacity and the number of levels.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueConfigError`] naming the value out of range.
+    pub fn validate(&self) -> Result<(), QueueConfigError> {
+        if self.capacity == 0 || self.capacity > MAX_CAPACITY {
+            return Err(QueueConfigError::Capacity(self.capacity));
+        }
+        if self.levels == 0 || self.levels > MAX_LEVELS {
+            return Err(QueueConfigError::Levels(self.levels));
+        }
+        Ok(())
+    }
+}
+
 impl Default for QueueConfig {
     fn default() -> Self {
         QueueConfig {
@@ -151,12 +168,7 @@ impl<T: Prioritized> SignalQueue<T> {
     ///
     /// [`QueueConfigError`] when the capacity or the number of levels is out of range.
     pub fn new(config: QueueConfig) -> Result<(SignalQueue<T>, Consumer<T>), QueueConfigError> {
-        if config.capacity == 0 || config.capacity > MAX_CAPACITY {
-            return Err(QueueConfigError::Capacity(config.capacity));
-        }
-        if config.levels == 0 || config.levels > MAX_LEVELS {
-            return Err(QueueConfigError::Levels(config.levels));
-        }
+        config.validate()?;
         let capacity = config.capacity.next_power_of_two();
         let levels = (0..config.levels).map(|_| Ring::new(capacity)).collect();
         let (parker, unparker) = wait::parker_pair();
