@@ -263,6 +263,12 @@ fn host_metrix_one_step_best_day() {
         "{text}"
     );
     assert!(text.contains("best_day          not_met"), "{text}");
+    assert!(
+        text.contains(
+            "Best Day Rule not met: best day 2022-02-24 made 3479.50, 67.5% of the total"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

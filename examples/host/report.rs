@@ -3,7 +3,7 @@
 use mikrobot::replay::Report;
 use serde::Serialize;
 
-/// What the host prints: the library's replay report, flattened so that its
+/// The host's output: the library's replay report, flattened so that its
 /// fields are the top-level JSON fields. Sections the host adds on top of the
 /// replay go beside it.
 #[derive(Debug, Serialize)]
@@ -23,8 +23,8 @@ impl HostReport {
     ///
     /// # Errors
     ///
-    /// A [`serde_json::Error`] if the report cannot be serialised, which happens
-    /// only for a non-finite number.
+    /// A [`serde_json::Error`] if serialisation fails. serde_json fails only on
+    /// shapes such as maps with non-string keys, which the report does not have.
     pub fn render(&self, json: bool) -> Result<String, serde_json::Error> {
         if json {
             serde_json::to_string_pretty(self)

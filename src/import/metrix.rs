@@ -115,6 +115,8 @@ fn deals_of(positions: &[Position]) -> Vec<DealRow> {
             Side::Buy => (DealType::Buy, DealType::Sell),
             Side::Sell => (DealType::Sell, DealType::Buy),
         };
+        // NOTE: the journal does not say when the commission was charged, so the
+        // split between the open and the close is an assumption.
         let half_commission = position.commission / 2.0;
         let base = Deal {
             time_ms: position.open_time_ms,

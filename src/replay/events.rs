@@ -14,7 +14,7 @@ pub enum Event {
 }
 
 impl Event {
-    /// The event's time.
+    /// Returns the event's time.
     pub fn time_ms(&self) -> TimeMs {
         match self {
             Event::Deal(deal) => deal.time_ms,
@@ -23,23 +23,23 @@ impl Event {
     }
 }
 
-/// How the replay judges equity between deals.
+/// The way a replay judges equity between deals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Evaluation {
     /// The file has no prices between deals, so equity is taken as the closed
-    /// balance at every deal; floating losses of open positions are not seen.
+    /// balance at every deal. Floating losses of open positions are not seen.
     ClosedBalanceAtDeals,
 }
 
 impl Evaluation {
-    /// A short snake_case name.
+    /// Returns a short snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {
             Evaluation::ClosedBalanceAtDeals => "closed_balance_at_deals",
         }
     }
 
-    /// A sentence for the report.
+    /// Returns a sentence for the report.
     pub fn describe(self) -> &'static str {
         match self {
             Evaluation::ClosedBalanceAtDeals => {
@@ -64,7 +64,7 @@ pub struct EventStream {
     pub initial_balance: f64,
     /// Deals and snapshots after the opening, in time order.
     pub events: Vec<Event>,
-    /// How equity is judged between deals.
+    /// The way equity is judged between deals.
     pub evaluation: Evaluation,
 }
 
@@ -109,7 +109,7 @@ impl EventStream {
         }
     }
 
-    /// The time of the last event, or the opening when there is none.
+    /// Returns the time of the last event, or the opening when there is none.
     pub fn end_ms(&self) -> TimeMs {
         self.events
             .last()
@@ -118,6 +118,8 @@ impl EventStream {
     }
 }
 
+// NOTE: equity is the closed balance because exports carry no prices between
+// deals, so a floating loss that recovered before its close is never seen.
 fn closed_balance_snapshot(time_ms: TimeMs, balance: f64, open_positions: u32) -> Snapshot {
     Snapshot {
         time_ms,
@@ -131,32 +133,42 @@ fn closed_balance_snapshot(time_ms: TimeMs, balance: f64, open_positions: u32) -
     }
 }
 
-/// The open and close time of every position in the file (close `None` while open).
-fn open_intervals(import: &Import) -> Vec<(TimeMs, Option<TimeMs>)> {
-    import
-        .positions
-        .iter()
-        .chain(import.open_positions.iter())
-        .map(|position| (position.open_time_ms, position.close_time_ms))
-        .collect()
+/// Open and close times of every position in the file, each sorted, so the
+/// number open at a time is two binary searches.
+#[derive(Debug, Default)]
+struct OpenIntervals {
+    opens: Vec<TimeMs>,
+    closes: Vec<TimeMs>,
+}
+
+fn open_intervals(import: &Import) -> OpenIntervals {
+    let positions = import.positions.iter().chain(import.open_positions.iter());
+    let mut intervals = OpenIntervals::default();
+    for position in positions {
+        intervals.opens.push(position.open_time_ms);
+        if let Some(close) = position.close_time_ms {
+            intervals.closes.push(close);
+        }
+    }
+    intervals.opens.sort_unstable();
+    intervals.closes.sort_unstable();
+    intervals
 }
 
 /// Positions open just after `time_ms`: opened at or before it, not closed by then.
-fn open_positions_at(intervals: &[(TimeMs, Option<TimeMs>)], time_ms: TimeMs) -> u32 {
-    let count = intervals
-        .iter()
-        .filter(|(open, close)| *open <= time_ms && close.is_none_or(|close| close > time_ms))
-        .count();
-    u32::try_from(count).unwrap_or(u32::MAX)
+fn open_positions_at(intervals: &OpenIntervals, time_ms: TimeMs) -> u32 {
+    let opened = intervals.opens.partition_point(|open| *open <= time_ms);
+    let closed = intervals.closes.partition_point(|close| *close <= time_ms);
+    u32::try_from(opened.saturating_sub(closed)).unwrap_or(u32::MAX)
 }
 
-/// A snapshot at the report time with the stated floating profit of the open
+/// Builds a snapshot at the report time with the stated floating profit of the open
 /// positions, when the file has one and it is after every deal.
 fn final_snapshot(
     import: &Import,
     balance: f64,
     last_time: TimeMs,
-    intervals: &[(TimeMs, Option<TimeMs>)],
+    intervals: &OpenIntervals,
 ) -> Option<Snapshot> {
     let report_time = import.header.as_ref()?.report_time_ms?;
     let block = import.balance?;

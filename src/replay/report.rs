@@ -22,7 +22,7 @@ pub struct Report {
     /// Whether the initial balance was inferred from the file's first balance
     /// rather than given.
     pub initial_balance_inferred: bool,
-    /// How equity was judged between deals (`closed_balance_at_deals`).
+    /// The way equity was judged between deals (`closed_balance_at_deals`).
     pub evaluation: String,
     /// The same, as a sentence.
     pub evaluation_note: String,

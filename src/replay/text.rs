@@ -128,6 +128,7 @@ impl Report {
                 rule.rule, rule.status, rule.floor, rule.value, rule.room
             )?;
         }
+        self.write_best_day_rule(f)?;
         if compliance.breaches.is_empty() {
             writeln!(f, "  no breach")?;
         }
@@ -140,5 +141,31 @@ impl Report {
             )?;
         }
         Ok(())
+    }
+
+    /// Writes the Best Day Rule as a sentence, when the rule set has one.
+    fn write_best_day_rule(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(rule) = self
+            .compliance
+            .rules
+            .iter()
+            .find(|rule| rule.rule == "best_day")
+        else {
+            return Ok(());
+        };
+        let status = rule.status.replace('_', " ");
+        match &self.best_day {
+            Some(best) => {
+                let share = best
+                    .share_pct
+                    .map_or_else(String::new, |share| format!(", {share:.1}% of the total"));
+                writeln!(
+                    f,
+                    "  Best Day Rule {status}: best day {} made {:.2}{share}; the rule allows at most {:.2}",
+                    best.date, best.profit, rule.floor
+                )
+            }
+            None => writeln!(f, "  Best Day Rule {status}: no profitable day yet"),
+        }
     }
 }

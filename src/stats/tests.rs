@@ -168,3 +168,55 @@ fn trading_days_count_distinct_dates() {
     let days = trading_days([base, base + hour, base + 30 * hour], &clock);
     assert_eq!(days.len(), 2);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn trade_deals(results: &[f64]) -> Vec<Deal> {
+        results
+            .iter()
+            .enumerate()
+            .map(|(index, profit)| close(index as TimeMs * 10 + 10, index as u64 + 1, *profit))
+            .collect()
+    }
+
+    proptest! {
+        /// Inserting deposits and withdrawals anywhere changes no trade figure.
+        #[test]
+        fn cash_flow_is_never_profit(
+            results in proptest::collection::vec(-500.0f64..500.0, 1..30),
+            flows in proptest::collection::vec((0usize..30, -2_000.0f64..2_000.0), 0..6),
+        ) {
+            let plain = trade_deals(&results);
+            let mut mixed = plain.clone();
+            for (slot, amount) in &flows {
+                let time = *slot as TimeMs * 10 + 5;
+                mixed.push(deal(time, DealType::Balance, DealEntry::In, 0, *amount));
+            }
+            mixed.sort_by_key(|deal| deal.time_ms);
+            let without = compute(&plain, 100_000.0);
+            let with = compute(&mixed, 100_000.0);
+            prop_assert_eq!(with.trades, without.trades);
+            prop_assert_eq!(with.wins, without.wins);
+            prop_assert!((with.net_profit - without.net_profit).abs() < 1e-6);
+            prop_assert!((with.gross_profit - without.gross_profit).abs() < 1e-6);
+            prop_assert!((with.gross_loss - without.gross_loss).abs() < 1e-6);
+            prop_assert!((with.max_balance_drawdown - without.max_balance_drawdown).abs() < 1e-6);
+            let flow_total: f64 = flows.iter().map(|(_, amount)| amount).sum();
+            prop_assert!((with.cash_flow_total - flow_total).abs() < 1e-6);
+        }
+
+        /// Net profit is gross profit plus gross loss, and the payoff is its mean.
+        #[test]
+        fn net_is_gross_sum(results in proptest::collection::vec(-500.0f64..500.0, 1..30)) {
+            let stats = compute(&trade_deals(&results), 100_000.0);
+            let total: f64 = results.iter().sum();
+            prop_assert!((stats.net_profit - total).abs() < 1e-6);
+            prop_assert!((stats.gross_profit + stats.gross_loss - stats.net_profit).abs() < 1e-6);
+            let payoff = total / results.len() as f64;
+            prop_assert!((stats.expected_payoff - payoff).abs() < 1e-6);
+            prop_assert!(stats.max_balance_drawdown >= 0.0);
+        }
+    }
+}

@@ -1,12 +1,13 @@
 //! Row parsers for the Positions, Orders and Deals sections.
 
 use super::Section;
-use crate::account::{Deal, DealEntry, DealType, ShortText, Side};
+use crate::account::{Deal, DealEntry, DealType, ShortText, Side, Symbol, TimeMs};
 use crate::import::error::ImportError;
 use crate::import::fields::{optional, required, ColumnSpec, Columns, Fields};
 use crate::import::sheet::{parse_number, Sheet};
 use crate::import::{DealRow, Order, Position};
 use crate::time::ServerClock;
+use std::collections::HashMap;
 
 fn columns(
     sheet: &Sheet,
@@ -389,18 +390,29 @@ pub(crate) fn entry_text(entry: DealEntry) -> &'static str {
 /// partial close, whose volume and time match no position row, goes to the
 /// position on the same symbol that was open at the deal's time.
 pub(super) fn assign_positions(deals: &mut [DealRow], closed: &[Position], open: &[Position]) {
+    let mut by_close: HashMap<(Symbol, TimeMs), Vec<usize>> = HashMap::new();
+    for (index, position) in closed.iter().enumerate() {
+        if let Some(close) = position.close_time_ms {
+            by_close
+                .entry((position.symbol, close))
+                .or_default()
+                .push(index);
+        }
+    }
     let mut taken = vec![false; closed.len()];
     for row in deals.iter_mut() {
         let deal = &mut row.deal;
         if !deal.deal_type.is_trade() || deal.entry == DealEntry::In {
             continue;
         }
-        let exact = closed.iter().enumerate().position(|(index, position)| {
-            !taken[index]
-                && position.symbol == deal.symbol
-                && position.close_time_ms == Some(deal.time_ms)
-                && (position.volume - deal.volume).abs() < 1e-9
-        });
+        let candidates = by_close
+            .get(&(deal.symbol, deal.time_ms))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let exact = candidates
+            .iter()
+            .copied()
+            .find(|index| !taken[*index] && (closed[*index].volume - deal.volume).abs() < 1e-9);
         if let Some(index) = exact {
             taken[index] = true;
             deal.position_id = closed[index].id;

@@ -7,6 +7,7 @@ use crate::import::fields::parse_broker_time;
 use crate::import::sheet::{parse_number, Sheet};
 use crate::import::{AccountHeader, BalanceBlock, Mt5Results};
 use crate::time::ServerClock;
+use std::collections::HashSet;
 
 /// A label cell (text ending in `:`) and the value in the next filled cell of its row.
 #[derive(Debug, Clone)]
@@ -25,14 +26,17 @@ pub(super) fn labels(sheet: &Sheet, sections: &[Section<'_>]) -> Vec<Label> {
         .iter()
         .find(|section| section.title == "Results")
         .map(|section| section.title_row);
-    let in_section = |number: usize| {
-        sections.iter().any(|section| {
-            section.header.is_some_and(|header| header.number == number)
-                || section.data.iter().any(|row| row.number == number)
-        })
-    };
+    let mut section_rows = HashSet::new();
+    for section in sections {
+        section_rows.extend(section.header.map(|header| header.number));
+        section_rows.extend(section.data.iter().map(|row| row.number));
+    }
     let mut labels = Vec::new();
-    for row in sheet.rows.iter().filter(|row| !in_section(row.number)) {
+    for row in sheet
+        .rows
+        .iter()
+        .filter(|row| !section_rows.contains(&row.number))
+    {
         let filled: Vec<(usize, &str)> = row.filled().collect();
         for (position, (_, text)) in filled.iter().enumerate() {
             if !text.ends_with(':') {
