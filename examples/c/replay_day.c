@@ -2,10 +2,13 @@
  * Replays one trading day with a daily-loss breach through the mikrobot C ABI and checks every
  * verdict. Exits 0 when every check passes, 1 otherwise.
  *
- * Linked build (Linux):
+ * Linked build (Linux), from the crate root after `cargo build` has written
+ * target/debug/libmikrobot.so:
  *   gcc -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/replay_day.c \
  *       -Ltarget/debug -lmikrobot -o replay_day
- *   ./replay_day STATE_DIR
+ *   LD_LIBRARY_PATH=target/debug ./replay_day STATE_DIR
+ * The loader does not search target/debug by itself, so without LD_LIBRARY_PATH (or
+ * -Wl,-rpath) the program stops with "cannot open shared object file".
  * Loader build (Windows, the way MT5 loads the DLL): add -DMB_LOAD_LIBRARY and build with
  * x86_64-w64-mingw32-gcc; the program then finds mikrobot.dll with LoadLibraryW and every
  * function with GetProcAddress.
