@@ -31,12 +31,24 @@ const SAMPLE_SOURCE: &str = "bundled sample (examples/host/sample-report.csv)";
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
-        Ok(output) => {
-            println!("{output}");
-            ExitCode::SUCCESS
-        }
+        Ok(output) => print_output(&output),
         Err(message) => {
             eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes the report to standard output. A reader that closed the pipe early (`| head`)
+/// ends the run quietly, where `println!` would panic.
+fn print_output(output: &str) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{output}").and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: writing the report to standard output failed: {error}");
             ExitCode::FAILURE
         }
     }

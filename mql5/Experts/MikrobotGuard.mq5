@@ -7,7 +7,6 @@
 #property copyright   "mikrobot"
 #property version     "0.10"
 #property description "Prop-firm loss-rule guard over mikrobot.dll"
-#property strict
 
 #include <Trade\Trade.mqh>
 #include <Mikrobot\Mikrobot.mqh>

@@ -3,7 +3,6 @@
 //|   mikrobot C ABI for MQL5: the one #import block, the shared     |
 //|   structs and the CMikrobot wrapper class.                       |
 //+------------------------------------------------------------------+
-#property strict
 //--- Every declaration below mirrors include/mikrobot.h; a test compares the two (names, order,
 //--- types and sizes). The structs have 8-byte fields first and sizes that are multiples of 8,
 //--- so MQL5's packed layout and C's padded layout are the same bytes.
@@ -256,12 +255,15 @@ MbAbi CMikrobot::CurrentAbi(void) const
   }
 //+------------------------------------------------------------------+
 //| Stores the status, and the library's message when it failed.     |
+//| A failed call leaves the verdict BLOCKED, so an EA never trades  |
+//| on a decision older than the call that failed.                   |
 //+------------------------------------------------------------------+
 bool CMikrobot::Check(const int status,const string call)
   {
    m_last_status=status;
    if(status==MB_STATUS_OK)
       return(true);
+   m_decision.verdict=MB_VERDICT_BLOCKED;
    ushort buffer[];
    ArrayResize(buffer,MB_LAST_ERROR_CAPACITY);
    uint needed=0;
