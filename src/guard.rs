@@ -317,6 +317,13 @@ impl Guard {
         self.engine.pop_event()
     }
 
+    /// Blocks trading after a snapshot or deal that could not be converted; see
+    /// [`Engine::reject_input`].
+    pub fn reject_input(&mut self, reason: Reason) {
+        // Only the two input reasons are passed here, and the engine accepts both.
+        let _ = self.engine.reject_input(reason);
+    }
+
     /// Blocks trading after a panic was caught in a call on this guard. The block stays until
     /// the guard is closed; the engine also latches [`Reason::PanicCaught`] into its state.
     pub fn latch_panic(&mut self) {

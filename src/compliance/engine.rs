@@ -294,6 +294,23 @@ impl Engine {
         Ok(self.refresh(time_ms))
     }
 
+    /// Blocks trading after an input the caller could not even convert into an event (a
+    /// snapshot or deal with a malformed field), so rejected input fails closed. A rejected
+    /// snapshot blocks as [`Reason::InvalidEquity`] until the next valid snapshot; a rejected
+    /// deal blocks as [`Reason::InvalidDeal`] until the next history load, because the anchor
+    /// may have missed it.
+    ///
+    /// # Errors
+    ///
+    /// [`BlockError::NotLatchable`] for any other reason.
+    pub fn reject_input(&mut self, reason: Reason) -> Result<Decision, BlockError> {
+        if !matches!(reason, Reason::InvalidEquity | Reason::InvalidDeal) {
+            return Err(BlockError::NotLatchable(reason));
+        }
+        self.transient.insert(reason);
+        Ok(self.refresh(self.state.last_time_ms))
+    }
+
     /// Lifts an external block or a detected anchor mismatch.
     ///
     /// # Errors

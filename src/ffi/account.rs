@@ -7,6 +7,7 @@ use super::abi::{MbDeal, MbDecision, MbSnapshot};
 use super::session::with_guard;
 use super::{convert, records, Failure, MbHandle, MbStatus};
 use crate::account::ShortText;
+use crate::compliance::Reason;
 use crate::ffi_fail;
 use crate::guard::{Guard, HistoryEnd};
 use std::ffi::c_char;
@@ -33,7 +34,14 @@ pub unsafe extern "C" fn mb_guard_feed_snapshot(
         let input = unsafe { convert::read_in(snapshot, "snapshot") }?;
         convert::require_out(decision, "decision")?;
         let clock = guard.server_clock();
-        let out = guard.on_snapshot(&records::snapshot(clock, &input)?);
+        let converted = records::snapshot(clock, &input);
+        let out = match converted {
+            Ok(snapshot) => guard.on_snapshot(&snapshot),
+            Err(failure) => {
+                guard.reject_input(Reason::InvalidEquity);
+                return Err(failure);
+            }
+        };
         // SAFETY: the caller passes a writable MbDecision, checked not null above.
         unsafe { convert::write_out(decision, records::decision(clock, out), "decision") }?;
         finite(records::snapshot_is_finite(&input), "snapshot")
@@ -242,7 +250,13 @@ unsafe fn feed_deal(
     let input = unsafe { convert::read_in(deal, "deal") }?;
     convert::require_out(decision, "decision")?;
     let clock = guard.server_clock();
-    let out = guard.on_deal(&records::deal(clock, &input, symbol, comment)?);
+    let out = match records::deal(clock, &input, symbol, comment) {
+        Ok(deal) => guard.on_deal(&deal),
+        Err(failure) => {
+            guard.reject_input(Reason::InvalidDeal);
+            return Err(failure);
+        }
+    };
     // SAFETY: forwarded from this function's contract, and checked not null above.
     unsafe { convert::write_out(decision, records::decision(clock, out), "decision") }?;
     finite(records::deal_is_finite(&input), "deal")

@@ -743,3 +743,52 @@ fn forced_panic_returns_panic_and_blocks() {
     assert_eq!(check.allowed, 0);
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
 }
+
+#[test]
+fn rejected_snapshot_blocks_trading() {
+    let (handle, _state) = open_trading();
+    let time = DAY + 10 * HOUR;
+    let mut bad = snapshot(time, 80_000.0);
+    bad.connected = 7;
+    let mut decision = MbDecision::default();
+    // SAFETY: valid pointers.
+    let status = unsafe { mb_guard_feed_snapshot(handle, &bad, &mut decision) };
+    assert_ne!(status, MbStatus::Ok);
+    // SAFETY: `decision` is writable.
+    assert_eq!(
+        unsafe { mb_guard_decision(handle, &mut decision) },
+        MbStatus::Ok
+    );
+    assert_eq!(decision.verdict, MB_VERDICT_BLOCKED);
+    assert_eq!(decision.reason, MB_REASON_INVALID_EQUITY);
+
+    // SAFETY: valid pointers.
+    let good = unsafe { mb_guard_feed_snapshot(handle, &snapshot(time + 1, 1e5), &mut decision) };
+    assert_eq!(good, MbStatus::Ok);
+    assert_eq!(decision.verdict, MB_VERDICT_MAY_TRADE);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn rejected_deal_blocks_trading() {
+    let (handle, _state) = open_trading();
+    let bad = MbDeal {
+        time_ms: DAY + 10 * HOUR,
+        ticket: 9,
+        deal_type: 99,
+        ..MbDeal::default()
+    };
+    let mut decision = MbDecision::default();
+    // SAFETY: valid pointers and NUL-terminated texts.
+    let status =
+        unsafe { mb_guard_feed_deal_utf8(handle, &bad, c"EURUSD".as_ptr(), null(), &mut decision) };
+    assert_ne!(status, MbStatus::Ok);
+    // SAFETY: `decision` is writable.
+    assert_eq!(
+        unsafe { mb_guard_decision(handle, &mut decision) },
+        MbStatus::Ok
+    );
+    assert_eq!(decision.verdict, MB_VERDICT_BLOCKED);
+    assert_eq!(decision.reason, MB_REASON_INVALID_DEAL);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
