@@ -755,10 +755,8 @@ fn rejected_snapshot_blocks_trading() {
     let status = unsafe { mb_guard_feed_snapshot(handle, &bad, &mut decision) };
     assert_ne!(status, MbStatus::Ok);
     // SAFETY: `decision` is writable.
-    assert_eq!(
-        unsafe { mb_guard_decision(handle, &mut decision) },
-        MbStatus::Ok
-    );
+    let read = unsafe { mb_guard_decision(handle, &mut decision) };
+    assert_eq!(read, MbStatus::Ok);
     assert_eq!(decision.verdict, MB_VERDICT_BLOCKED);
     assert_eq!(decision.reason, MB_REASON_INVALID_EQUITY);
 
@@ -784,10 +782,8 @@ fn rejected_deal_blocks_trading() {
         unsafe { mb_guard_feed_deal_utf8(handle, &bad, c"EURUSD".as_ptr(), null(), &mut decision) };
     assert_ne!(status, MbStatus::Ok);
     // SAFETY: `decision` is writable.
-    assert_eq!(
-        unsafe { mb_guard_decision(handle, &mut decision) },
-        MbStatus::Ok
-    );
+    let read = unsafe { mb_guard_decision(handle, &mut decision) };
+    assert_eq!(read, MbStatus::Ok);
     assert_eq!(decision.verdict, MB_VERDICT_BLOCKED);
     assert_eq!(decision.reason, MB_REASON_INVALID_DEAL);
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
