@@ -245,6 +245,9 @@ impl Engine {
     /// the day and the week, and re-evaluates the goals. A deal already applied
     /// (same ticket) is ignored.
     pub fn on_deal(&mut self, deal: &Deal) -> Decision {
+        // NOTE: a deal stamped far ahead of the latest snapshot moves the engine into that
+        // day, and later losses of the real day are then filed under an earlier day, which
+        // widens the daily room. Such deals should block until a history load instead.
         let time = deal.time_ms;
         if !deal.balance_change().is_finite() || !deal.volume.is_finite() {
             self.transient.insert(Reason::InvalidDeal);
