@@ -104,6 +104,26 @@ impl AlertEngine {
     /// Raises an alert at `now_ms`: a new one, or a new occurrence of the live alert with the
     /// same key.
     pub fn raise(&mut self, spec: AlertSpec, now_ms: TimeMs) -> Raised {
+        self.raise_on_path(spec, None, now_ms)
+    }
+
+    /// Raises an alert like [`AlertEngine::raise`], escalating along `path` instead of its
+    /// category's path (an incident's chain, for example).
+    pub fn raise_with_path(
+        &mut self,
+        spec: AlertSpec,
+        path: Vec<String>,
+        now_ms: TimeMs,
+    ) -> Raised {
+        self.raise_on_path(spec, Some(path), now_ms)
+    }
+
+    fn raise_on_path(
+        &mut self,
+        spec: AlertSpec,
+        path: Option<Vec<String>>,
+        now_ms: TimeMs,
+    ) -> Raised {
         if let Some(by) = self.inhibitor(&spec.key) {
             self.state.inhibited += 1;
             log::info!(
@@ -118,12 +138,10 @@ impl AlertEngine {
         }
         let id = self.state.next_id;
         self.state.next_id += 1;
-        let escalation_path = self
-            .config
-            .escalation_paths
-            .get(&spec.category)
-            .cloned()
-            .unwrap_or_default();
+        let escalation_path = path.unwrap_or_else(|| {
+            let paths = &self.config.escalation_paths;
+            paths.get(&spec.category).cloned().unwrap_or_default()
+        });
         log::info!(
             "alert {id} {} {}: {}",
             spec.priority.as_str(),
