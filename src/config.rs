@@ -66,6 +66,12 @@ pub enum ConfigError {
         /// The problem, with its fix.
         problem: &'static str,
     },
+    /// A health threshold or interval is invalid.
+    #[error("invalid [health] section: {0}")]
+    Health(#[from] crate::health::ThresholdError),
+    /// An alert interval or rate is invalid.
+    #[error("invalid [alerts] section: {0}")]
+    Alerts(#[from] crate::alerts::AlertConfigError),
 }
 
 /// The broker's side: how its server clock relates to UTC.
@@ -107,6 +113,18 @@ pub struct Config {
     /// Latency targets and the recent window.
     #[serde(default)]
     pub latency: crate::latency::LatencyConfig,
+    /// Health checks, their thresholds and the vitals sampler.
+    #[serde(default)]
+    pub health: crate::health::HealthConfig,
+    /// Alert escalation, channels, rate limits and delivery.
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertConfig,
+    /// The people in each role that alerts and incidents notify.
+    #[serde(default)]
+    pub contacts: crate::alerts::ContactsConfig,
+    /// Incident policies and the recovery checklist.
+    #[serde(default)]
+    pub incidents: crate::incident::IncidentConfig,
 }
 
 impl Default for Config {
@@ -121,6 +139,10 @@ impl Default for Config {
             logs: crate::janitor::LogsConfig::default(),
             queue: crate::queue::QueueConfig::default(),
             latency: crate::latency::LatencyConfig::default(),
+            health: Default::default(),
+            alerts: Default::default(),
+            contacts: Default::default(),
+            incidents: Default::default(),
         }
     }
 }
@@ -173,7 +195,19 @@ impl Config {
         for (section, result) in sections {
             result.map_err(|problem| ConfigError::Section { section, problem })?;
         }
+        self.health.validate()?;
+        self.alerts.validate()?;
         Ok(())
+    }
+
+    /// The sections the health, alert and incident watch reads.
+    pub fn watch_config(&self) -> crate::incident::WatchConfig {
+        crate::incident::WatchConfig {
+            health: self.health.clone(),
+            alerts: self.alerts.clone(),
+            contacts: self.contacts.clone(),
+            incidents: self.incidents.clone(),
+        }
     }
 
     /// Writes the configuration as TOML.

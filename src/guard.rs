@@ -15,6 +15,7 @@ use crate::account::{Deal, OrderIntent, Snapshot, Symbol, TimeMs};
 use crate::compliance::Verdict;
 use crate::compliance::{Decision, Engine, EngineEvent, History, PreTrade, Reason, RuleReport};
 use crate::config::{Config, ConfigError};
+use crate::incident::{Declared, IncidentKind, Watch};
 use crate::latency::{LatencyReport, LatencyTracker, Stage};
 use crate::queue::{Consumer, PushError, Signal, SignalQueue};
 use crate::store::{EnginePersistence, StoreError};
@@ -72,6 +73,7 @@ pub struct Guard {
     state_dir: PathBuf,
     engine: Engine,
     persistence: EnginePersistence,
+    watch: Watch,
     history: Option<HistoryLoad>,
     latest_time_ms: TimeMs,
     panicked: bool,
@@ -121,11 +123,13 @@ impl Guard {
                 section: "latency",
                 problem: error.to_string(),
             })?;
+        let watch = Watch::new(config.watch_config(), state_dir, config.health.sampler);
         Ok(Guard {
             config,
             state_dir: state_dir.to_owned(),
             engine,
             persistence,
+            watch,
             history: None,
             latest_time_ms: 0,
             panicked: false,
@@ -207,6 +211,8 @@ impl Guard {
         self.observe_time(snapshot.time_ms);
         self.persistence.journal_snapshot(snapshot);
         self.engine.on_snapshot(snapshot);
+        // A breach opens its incident and latches the halt here, before the decision returns.
+        self.watch.after_snapshot(&mut self.engine, snapshot);
         self.persistence.after(&mut self.engine, snapshot.time_ms);
         self.guarded(self.engine.decision())
     }
@@ -216,6 +222,7 @@ impl Guard {
         self.observe_time(deal.time_ms);
         self.persistence.journal_deal(deal);
         self.engine.on_deal(deal);
+        self.watch.after_engine(&mut self.engine, deal.time_ms);
         self.persistence.after(&mut self.engine, deal.time_ms);
         self.guarded(self.engine.decision())
     }
@@ -264,6 +271,7 @@ impl Guard {
     pub fn load_history(&mut self, history: &History<'_>) -> Decision {
         self.observe_time(history.time_ms);
         self.engine.load_history(history);
+        self.watch.after_engine(&mut self.engine, history.time_ms);
         self.persistence.after(&mut self.engine, history.time_ms);
         self.guarded(self.engine.decision())
     }
@@ -273,6 +281,7 @@ impl Guard {
     pub fn on_time(&mut self, time_ms: TimeMs) -> Decision {
         self.observe_time(time_ms);
         self.engine.on_time(time_ms);
+        self.watch.after_engine(&mut self.engine, time_ms);
         self.persistence.after(&mut self.engine, time_ms);
         self.guarded(self.engine.decision())
     }
@@ -312,9 +321,35 @@ impl Guard {
         self.engine.take_profit_ratio(symbol)
     }
 
-    /// Takes the oldest event the engine raised.
+    /// Takes the oldest event the engine raised (after the watch reacted to it).
     pub fn pop_event(&mut self) -> Option<EngineEvent> {
-        self.engine.pop_event()
+        self.watch.pop_event()
+    }
+
+    /// Health checks, alerts and incidents of this account.
+    pub fn watch(&self) -> &Watch {
+        &self.watch
+    }
+
+    /// Health checks, alerts and incidents, for acknowledging, resolving and delivery.
+    pub fn watch_mut(&mut self) -> &mut Watch {
+        &mut self.watch
+    }
+
+    /// Opens an incident of `kind` at `time_ms` and runs its automatic actions; by default
+    /// every kind stops trading, and the latched halt is saved before this returns.
+    pub fn declare_incident(
+        &mut self,
+        kind: IncidentKind,
+        summary: &str,
+        time_ms: TimeMs,
+    ) -> Declared {
+        self.observe_time(time_ms);
+        let declared = self
+            .watch
+            .declare(&mut self.engine, kind, summary, "", time_ms);
+        self.persistence.after(&mut self.engine, time_ms);
+        declared
     }
 
     /// Blocks trading after a snapshot or deal that could not be converted; see

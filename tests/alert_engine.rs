@@ -386,7 +386,7 @@ fn low_is_logged_only() {
 fn compliance_alert_inhibits_order_rejections() {
     let mut engine = AlertEngine::new(AlertConfig::default(), ContactsConfig::default());
     let halt = AlertSpec {
-        key: "compliance.halt".into(),
+        key: "compliance.incident.1".into(),
         priority: Priority::Critical,
         category: Category::Compliance,
         message: "trading halted".into(),

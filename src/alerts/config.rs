@@ -144,7 +144,7 @@ impl Default for AlertConfig {
             channels,
             rate_limits,
             inhibit: vec![InhibitRule {
-                source: "compliance.".to_owned(),
+                source: "compliance.incident.".to_owned(),
                 target: "order.rejected".to_owned(),
             }],
             escalation_paths,

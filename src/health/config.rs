@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HealthConfig {
+    /// Whether the guard starts the vitals sampler thread.
+    pub sampler: bool,
     /// Milliseconds between two samples of the system vitals.
     pub sample_interval_ms: u64,
     /// Samples in the CPU average that the bottleneck rules use.
@@ -29,6 +31,7 @@ pub struct HealthConfig {
 impl Default for HealthConfig {
     fn default() -> Self {
         HealthConfig {
+            sampler: true,
             sample_interval_ms: 5_000,
             cpu_average_samples: 12,
             connectivity_window_ms: 3_600_000,

@@ -61,6 +61,9 @@ impl IncidentKind {
 pub enum AutoAction {
     /// Latch the halt: close positions, delete pending orders, reject new orders.
     HaltTrading,
+    /// Stop new trading: when the engine already blocks trading (a caught panic, a failed
+    /// save) the block is recorded as it is; otherwise the halt is latched.
+    StopTrading,
     /// Record the open positions, pending orders and equity in the incident.
     AssessPositions,
     /// Record the rule floors, the verdict and the engine state in the incident.
@@ -78,6 +81,7 @@ impl AutoAction {
     pub fn as_str(self) -> &'static str {
         match self {
             AutoAction::HaltTrading => "halt_trading",
+            AutoAction::StopTrading => "stop_trading",
             AutoAction::AssessPositions => "assess_positions",
             AutoAction::PreserveEvidence => "preserve_evidence",
             AutoAction::PreserveLogs => "preserve_logs",
@@ -176,7 +180,7 @@ impl Default for IncidentConfig {
                 IncidentKind::SystemFailure,
                 policy(
                     60,
-                    vec![HaltTrading, PreserveLogs, Notify],
+                    vec![StopTrading, PreserveLogs, Notify],
                     &["technical_lead", "system_admin", "management"],
                 ),
             ),
@@ -184,7 +188,7 @@ impl Default for IncidentConfig {
                 IncidentKind::TradingInterruption,
                 policy(
                     30,
-                    vec![AssessPositions, HaltTrading, NotifyBroker, Notify],
+                    vec![AssessPositions, StopTrading, NotifyBroker, Notify],
                     &["trading_desk", "risk_manager", "compliance_officer"],
                 ),
             ),

@@ -8,11 +8,15 @@
 
 mod book;
 mod config;
+mod react;
 mod response;
+mod watch;
 
 pub use book::{
     ActionRecord, ChecklistItem, Incident, IncidentBook, IncidentError, IncidentState,
     IncidentStatus, Outcome,
 };
 pub use config::{AutoAction, IncidentConfig, IncidentKind, Phase, PhaseTemplate, Policy};
+pub use react::{react_to_event, react_to_health};
 pub use response::{declare, Declared, Responders};
+pub use watch::{Watch, WatchConfig, WatchState};

@@ -79,15 +79,30 @@ pub fn declare(
     let id = book.open(kind, summary, now_ms);
     let policy = book.config().policy(kind);
     let mut alert_id = None;
-    // The halt comes first whatever the configured order, so nothing after it can delay it.
-    let halt_first = policy.actions.contains(&AutoAction::HaltTrading);
-    if halt_first {
-        halt(engine, book, id, now_ms);
+    // Stopping trading comes first whatever the configured order, so nothing after it can
+    // delay it.
+    for action in policy.actions.iter().copied() {
+        match action {
+            AutoAction::HaltTrading => halt(engine, book, id, action, now_ms),
+            AutoAction::StopTrading if engine.decision().may_trade_now() => {
+                halt(engine, book, id, action, now_ms)
+            }
+            AutoAction::StopTrading => {
+                let decision = engine.decision();
+                let detail = format!(
+                    "already stopped: verdict {:?}, reason {}",
+                    decision.verdict,
+                    decision.reason.as_str()
+                );
+                let _ = book.record(id, action.as_str(), Outcome::Done, &detail, now_ms);
+            }
+            _ => {}
+        }
     }
     for action in policy.actions.iter().copied() {
         let name = action.as_str();
         let (outcome, detail) = match action {
-            AutoAction::HaltTrading => continue,
+            AutoAction::HaltTrading | AutoAction::StopTrading => continue,
             AutoAction::AssessPositions => match last_snapshot {
                 Some(s) => (
                     Outcome::Done,
@@ -175,7 +190,7 @@ pub fn declare(
     }
 }
 
-fn halt(engine: &mut Engine, book: &mut IncidentBook, id: u64, now_ms: TimeMs) {
+fn halt(engine: &mut Engine, book: &mut IncidentBook, id: u64, action: AutoAction, now_ms: TimeMs) {
     let (outcome, detail) = match engine.latch_block(Reason::Halted, now_ms) {
         Ok(decision) => (
             Outcome::Done,
@@ -187,11 +202,5 @@ fn halt(engine: &mut Engine, book: &mut IncidentBook, id: u64, now_ms: TimeMs) {
         ),
         Err(error) => (Outcome::Failed(error.to_string()), String::new()),
     };
-    let _ = book.record(
-        id,
-        AutoAction::HaltTrading.as_str(),
-        outcome,
-        &detail,
-        now_ms,
-    );
+    let _ = book.record(id, action.as_str(), outcome, &detail, now_ms);
 }
