@@ -78,7 +78,7 @@ pub enum MigrateError {
     RolledBack(String),
 }
 
-/// What a migration did.
+/// The result of a migration.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MigrateReport {
     /// Version found in the file.
@@ -87,7 +87,7 @@ pub struct MigrateReport {
     pub to: u32,
     /// Each step applied, as a sentence.
     pub steps: Vec<String>,
-    /// What the backup callback returned (the backup's id), when one was taken.
+    /// The id the backup callback returned, when a backup was taken.
     pub backup: Option<String>,
     /// Values compared between the old and the new document.
     pub values_checked: usize,

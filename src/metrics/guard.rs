@@ -215,3 +215,90 @@ impl GuardMetrics {
         Ok(())
     }
 }
+
+impl RuleGauge {
+    /// The gauge of one rule as the compliance engine reports it.
+    pub fn from_report(report: &crate::compliance::RuleReport) -> Self {
+        RuleGauge {
+            rule: report.rule.as_str().to_owned(),
+            floor: report.floor,
+            room: report.room,
+            used_share: report.used_share,
+            status: match report.status {
+                crate::compliance::RuleStatus::Warning => 1,
+                crate::compliance::RuleStatus::Breached => 2,
+                _ => 0,
+            },
+        }
+    }
+}
+
+impl LatencyGauge {
+    /// The gauge of one latency stage from the tracker's summary, in milliseconds.
+    pub fn from_summary(stage: &str, summary: &crate::latency::StageSummary) -> Self {
+        let ms = |us: u64| us as f64 / 1000.0;
+        LatencyGauge {
+            stage: stage.to_owned(),
+            count: summary.count,
+            mean_ms: summary.mean_us / 1000.0,
+            quantiles: vec![
+                (0.5, ms(summary.p50_us)),
+                (0.9, ms(summary.p90_us)),
+                (0.99, ms(summary.p99_us)),
+                (0.999, ms(summary.p999_us)),
+                (1.0, ms(summary.max_us)),
+            ],
+            under_target: summary.under_target_share,
+        }
+    }
+}
+
+impl GuardMetrics {
+    /// Fills the compliance gauges from `engine`: the verdict, its reason and
+    /// every rule.
+    pub fn set_compliance(&mut self, engine: &crate::compliance::Engine) {
+        let decision = engine.decision();
+        self.verdict = decision.verdict as i32;
+        self.reason = decision.reason.as_str().to_owned();
+        self.rules = engine.rules().iter().map(RuleGauge::from_report).collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compliance::{Engine, RuleSet};
+
+    #[test]
+    fn fresh_engine_exports_blocked_verdict() {
+        let engine = Engine::new(RuleSet::ftmo_2step(100_000.0)).unwrap();
+        let mut metrics = GuardMetrics {
+            account: "1".into(),
+            ..GuardMetrics::default()
+        };
+        metrics.set_compliance(&engine);
+        assert_eq!(metrics.verdict, 2, "an engine without history blocks");
+        assert_eq!(metrics.reason, "no_history");
+        assert!(metrics.rules.iter().any(|rule| rule.rule == "daily_loss"));
+        let text = metrics.exposition().unwrap().render();
+        assert!(
+            text.contains("mikrobot_verdict{account=\"1\",reason=\"no_history\"} 2\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn latency_summary_converts_to_milliseconds() {
+        let summary = crate::latency::StageSummary {
+            count: 3,
+            p50_us: 1_500,
+            max_us: 40_000,
+            mean_us: 2_500.0,
+            ..Default::default()
+        };
+        let gauge = LatencyGauge::from_summary("signal", &summary);
+        assert_eq!(gauge.quantiles[0], (0.5, 1.5));
+        assert_eq!(gauge.quantiles[4], (1.0, 40.0));
+        assert_eq!(gauge.mean_ms, 2.5);
+    }
+}

@@ -34,7 +34,7 @@ pub enum CollectError {
     Time(#[from] TimeError),
 }
 
-/// Where a report's figures come from.
+/// The sources of a report's figures.
 #[derive(Debug)]
 pub struct Sources<'a> {
     /// The state directory.
@@ -315,7 +315,7 @@ pub fn weekly(
         system: SystemFigures {
             uptime_share: (!snapshots.is_empty())
                 .then(|| connected as f64 / snapshots.len() as f64),
-            // NOTE: the journal holds no latency summaries yet, so both averages stay unknown.
+            // NOTE: the journal contains no latency summaries yet, so both averages stay unknown.
             avg_signal_ms: None,
             avg_execution_ms: None,
             error_rate: failed_share(&sources.maintenance(start, end)?),

@@ -21,7 +21,7 @@ const RECENT_RECORDS: usize = 20;
 
 #[derive(Debug, clap::Args)]
 pub struct DiagnoseArgs {
-    /// Where to write the bundle; default STATE/support/mikrobot-support-TIME.tar.gz.
+    /// Output path of the bundle; default STATE/support/mikrobot-support-TIME.tar.gz.
     #[arg(long, short)]
     output: Option<PathBuf>,
 }
@@ -88,7 +88,7 @@ pub fn run(args: DiagnoseArgs, context: &Context) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// The configuration with its secrets redacted, the redactor that knows them, and
+/// The configuration with its secrets redacted, the redactor that stores them, and
 /// whether it parsed as TOML. An unparsable file is still included, with every
 /// `key = value` pair whose key names a secret redacted.
 fn sanitized_config(state: &StateDir) -> (String, Redactor, bool) {
