@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=x86_64-pc-windows-gnu
 cargo build --release --locked --target "$target"
-dll="target/$target/release/mikrobot.dll"
+dll="${CARGO_TARGET_DIR:-target}/$target/release/mikrobot.dll"
 work="$(mktemp -d)"
 # Stops this prefix's wineserver (it lingers after the program exits), then removes the files.
 cleanup() {
