@@ -62,7 +62,8 @@ impl ShortText {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        // The cut text is at most 32 bytes, so `new` cannot fail.
+        // The cut text is at most 32 bytes and ends on a character boundary, so `new`
+        // returns `Ok`; the fallback is never taken.
         Self::new(&text[..end]).unwrap_or(Self::EMPTY)
     }
 
@@ -113,7 +114,7 @@ impl<'de> Deserialize<'de> for ShortText {
 /// A symbol name as the broker spells it, suffix included (`EURUSD.Z`).
 pub type Symbol = ShortText;
 
-/// The account as the EA sees it at one moment.
+/// The account's balance, equity and margin at one moment, as the EA reads them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Event time.

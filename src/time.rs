@@ -254,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn ny_plus_7_is_gmt_plus_3_in_summer() {
+    fn ny_plus_7_summer_offset() {
         let utc = ServerClock::NewYorkPlus7
             .to_utc_ms(at("2025-05-06 15:50:56"))
             .unwrap();
@@ -262,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn ny_plus_7_is_gmt_plus_2_in_winter() {
+    fn ny_plus_7_winter_offset() {
         let utc = ServerClock::NewYorkPlus7
             .to_utc_ms(at("2025-01-10 10:00:00"))
             .unwrap();
@@ -270,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn ny_plus_7_follows_us_dates_in_march_gap() {
+    fn ny_plus_7_us_dst_dates() {
         // 2025-03-09 US clocks went forward; the EU followed on 2025-03-30.
         let utc = ServerClock::NewYorkPlus7
             .to_utc_ms(at("2025-03-12 10:00:00"))
