@@ -12,7 +12,7 @@
 
 // Version of the C ABI. It changes whenever an export or a shared struct changes, and a caller
 // built for another version is rejected at open.
-#define MB_ABI_VERSION 1
+#define MB_ABI_VERSION 2
 
 // Major version of the crate the header was generated from.
 #define MB_VERSION_MAJOR 0
@@ -180,6 +180,17 @@
 // boundary.
 #define MB_LAST_ERROR_CAPACITY 512
 
+// `MbLatencySummary.stage` and the `stage` argument: signal created to signal taken by the
+// executor.
+#define MB_STAGE_SIGNAL 0
+
+// `MbLatencySummary.stage` and the `stage` argument: order sent to result received.
+#define MB_STAGE_EXECUTION 1
+
+// Capacity in code units, terminator included, that fits any symbol in UTF-8 or UTF-16.
+// [`mb_signal_pop_utf16`] and [`mb_signal_pop_utf8`] require at least this much.
+#define MB_SYMBOL_CAPACITY 33
+
 // Result of every export that can fail.
 //
 // The numbers are part of the ABI: a value is never renumbered or reused. A retired value
@@ -224,6 +235,11 @@ enum MbStatus
     MB_STATUS_INVALID_TIME = 14,
     // The call is out of order (a history deal outside a history load, for example).
     MB_STATUS_INVALID_STATE = 15,
+    // The signal's priority level of the queue is full; the signal was not queued and stays
+    // the caller's to retry or drop.
+    MB_STATUS_QUEUE_FULL = 16,
+    // The signal queue contains no signal; nothing was written.
+    MB_STATUS_QUEUE_EMPTY = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -342,7 +358,69 @@ typedef struct {
     uint32_t rule_report_size;
     // `sizeof(MbEvent)`.
     uint32_t event_size;
+    // `sizeof(MbSignal)`.
+    uint32_t signal_size;
+    // `sizeof(MbLatencySummary)`.
+    uint32_t latency_summary_size;
 } MbAbi;
+
+// A trade signal for the executor; its symbol is a separate text argument.
+typedef struct {
+    // Identifier chosen by the producer.
+    uint64_t id;
+    // Server time in milliseconds of the tick or bar that produced the signal; the latency
+    // window is driven by it.
+    int64_t time_ms;
+    // Creation time in microseconds on the producer's clock (`GetMicrosecondCount()` in
+    // MQL5); the executor measures the signal latency against the same clock.
+    int64_t created_us;
+    // Volume in lots, 0 or more.
+    double volume;
+    // Entry price; 0 for a market order.
+    double price;
+    // Stop-loss price; 0 when none is set.
+    double stop_loss;
+    // Take-profit price; 0 when none is set.
+    double take_profit;
+    // 0 for buy, 1 for sell.
+    int32_t side;
+    // Priority level from 0 (lowest) to the queue's `levels - 1`; higher levels are served
+    // first.
+    int32_t priority;
+} MbSignal;
+
+// Percentiles and totals of one latency stage over one span, in microseconds.
+//
+// A percentile is the highest value of the histogram bucket holding the sample of that rank
+// (nearest rank), capped at the exact maximum, so it is at most 0.1 % above the exact value.
+typedef struct {
+    // Number of samples.
+    uint64_t count;
+    // Median.
+    uint64_t p50_us;
+    // 90th percentile.
+    uint64_t p90_us;
+    // 99th percentile.
+    uint64_t p99_us;
+    // 99.9th percentile.
+    uint64_t p999_us;
+    // Largest sample, exact.
+    uint64_t max_us;
+    // Arithmetic mean, exact.
+    double mean_us;
+    // Share of samples at or under `target_us`, from 0 to 1; 0 when there are none.
+    double under_target_share;
+    // The stage's target.
+    uint64_t target_us;
+    // Samples above the trackable range (about 67 s), counted in the last bucket.
+    uint64_t saturated;
+    // Server time in milliseconds the summary was read at; the recent window ends there.
+    int64_t time_ms;
+    // `MB_STAGE_*` code of the stage.
+    int32_t stage;
+    // 1 for the recent window, 0 for every sample since the guard opened.
+    int32_t window;
+} MbLatencySummary;
 
 // An order about to be sent; its symbol is a separate text argument.
 typedef struct {
@@ -628,6 +706,82 @@ MbStatus mb_guard_close(MbHandle handle);
 // boundary. Exists only in builds with the `test-panic` feature.
 MbStatus mb_test_force_panic(MbHandle handle);
 #endif
+
+// Queues a signal for the executor, with its symbol in UTF-16, without blocking.
+//
+// Returns `MB_STATUS_QUEUE_FULL` when the signal's priority level is full: nothing was queued
+// and the signal stays the caller's. These statuses queue nothing either:
+// `MB_STATUS_NOT_FINITE` for a NaN or infinite price or volume, `MB_STATUS_INVALID_ARGUMENT` for
+// a negative volume, a side other than 0 or 1 or a priority outside the queue's levels, and
+// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert.
+//
+// # Safety
+//
+// `signal` is null or a readable `MbSignal`; `symbol` is null or NUL-terminated UTF-16.
+MbStatus mb_signal_push_utf16(MbHandle handle, const MbSignal *signal, const uint16_t *symbol);
+
+// Queues a signal as [`mb_signal_push_utf16`] does, with a UTF-8 symbol.
+//
+// # Safety
+//
+// `signal` is null or a readable `MbSignal`; `symbol` is null or NUL-terminated UTF-8.
+MbStatus mb_signal_push_utf8(MbHandle handle, const MbSignal *signal, const char *symbol);
+
+// Takes the next signal (the oldest of the highest non-empty priority level) and writes it
+// to `signal`, with its symbol in UTF-16 into `symbol` of `capacity` units.
+//
+// Returns `MB_STATUS_QUEUE_EMPTY` when no signal is queued, and `MB_STATUS_BUFFER_TOO_SMALL`
+// when `capacity` is below `MB_SYMBOL_CAPACITY`; neither takes a signal or writes `signal`.
+// `needed` receives the symbol's length with its terminator (`MB_SYMBOL_CAPACITY` when the
+// buffer is too small).
+//
+// # Safety
+//
+// `signal` and `needed` are null or writable; `symbol` is null or writable for `capacity`
+// units.
+MbStatus mb_signal_pop_utf16(MbHandle handle,
+                             MbSignal *signal,
+                             uint16_t *symbol,
+                             uint32_t capacity,
+                             uint32_t *needed);
+
+// Takes the next signal as [`mb_signal_pop_utf16`] does, with the symbol in UTF-8 and
+// `capacity` and `needed` in bytes.
+//
+// # Safety
+//
+// `signal` and `needed` are null or writable; `symbol` is null or writable for `capacity`
+// bytes.
+MbStatus mb_signal_pop_utf8(MbHandle handle,
+                            MbSignal *signal,
+                            char *symbol,
+                            uint32_t capacity,
+                            uint32_t *needed);
+
+// Records one latency sample of a stage (`MB_STAGE_*`), in microseconds, at server time
+// `time_ms`, which selects the slice of the recent window.
+//
+// These statuses record nothing: `MB_STATUS_NOT_FINITE` for a NaN or infinite latency,
+// `MB_STATUS_INVALID_ARGUMENT` for a negative latency or an unknown stage, and
+// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert. A fraction of a microsecond
+// is rounded to the nearest one, and a latency above the trackable range (about 67 s) counts
+// as saturated.
+MbStatus mb_latency_record(MbHandle handle, int32_t stage, double latency_us, int64_t time_ms);
+
+// Writes a stage's summary (`MB_STAGE_*`) over every sample into `cumulative`, and over the
+// recent window ending at server time `now_ms` into `window`.
+//
+// Returns `MB_STATUS_INVALID_ARGUMENT` for an unknown stage and `MB_STATUS_INVALID_TIME` for a
+// time the server clock cannot convert.
+//
+// # Safety
+//
+// `cumulative` and `window` are null or writable.
+MbStatus mb_latency_summary(MbHandle handle,
+                            int32_t stage,
+                            int64_t now_ms,
+                            MbLatencySummary *cumulative,
+                            MbLatencySummary *window);
 
 // Checks an order intent before it is sent, with its symbol in UTF-16, and writes the answer:
 // allowed or not, the reason, and the largest volume the floors allow.

@@ -249,6 +249,8 @@ fn structs_match_header() {
         ("MbPreTrade", library.pre_trade_size),
         ("MbRuleReport", library.rule_report_size),
         ("MbEvent", library.event_size),
+        ("MbSignal", library.signal_size),
+        ("MbLatencySummary", library.latency_summary_size),
     ]);
     assert_eq!(
         header.keys().collect::<Vec<_>>(),

@@ -1,6 +1,6 @@
 /*
  * Replays one trading day with a daily-loss breach through the mikrobot C ABI and checks every
- * verdict. Exits 0 when every check passes, 1 otherwise.
+ * verdict, then sends signals through the queue and reads the latency summaries. Exits 0 when every check passes, 1 otherwise.
  *
  * Linked build (Linux), from the crate root after `cargo build` has written
  * target/debug/libmikrobot.so:
@@ -43,6 +43,10 @@ typedef struct {
     __typeof__(mb_guard_poll_event_utf16) *poll_event_utf16;
     __typeof__(mb_last_error_utf8) *last_error_utf8;
     __typeof__(mb_reason_describe_utf8) *reason_describe_utf8;
+    __typeof__(mb_signal_push_utf16) *signal_push_utf16;
+    __typeof__(mb_signal_pop_utf8) *signal_pop_utf8;
+    __typeof__(mb_latency_record) *latency_record;
+    __typeof__(mb_latency_summary) *latency_summary;
 } Api;
 
 /* ENUM_DEAL_TYPE values the replay uses. */
@@ -97,6 +101,10 @@ static int load_api(Api *api) {
     RESOLVE(poll_event_utf16, mb_guard_poll_event_utf16);
     RESOLVE(last_error_utf8, mb_last_error_utf8);
     RESOLVE(reason_describe_utf8, mb_reason_describe_utf8);
+    RESOLVE(signal_push_utf16, mb_signal_push_utf16);
+    RESOLVE(signal_pop_utf8, mb_signal_pop_utf8);
+    RESOLVE(latency_record, mb_latency_record);
+    RESOLVE(latency_summary, mb_latency_summary);
     return 1;
 }
 
@@ -138,6 +146,8 @@ static MbAbi current_abi(void) {
         .pre_trade_size = sizeof(MbPreTrade),
         .rule_report_size = sizeof(MbRuleReport),
         .event_size = sizeof(MbEvent),
+        .signal_size = sizeof(MbSignal),
+        .latency_summary_size = sizeof(MbLatencySummary),
     };
     return abi;
 }
@@ -318,6 +328,66 @@ static void check_aftermath(const Api *api, MbHandle handle) {
     CHECK(strstr(sentence, "daily loss") != NULL);
 }
 
+/* Sends three signals through the queue, times each hop, and reads the latency summaries. */
+static void exercise_signals(const Api *api, MbHandle handle) {
+    int64_t now = server_ms(2025, 3, 4, 12, 1, 0);
+    const int32_t priorities[3] = {0, 2, 0};
+    for (uint64_t id = 1; id <= 3; id++) {
+        MbSignal signal = {
+            .id = id,
+            .time_ms = now,
+            .created_us = 1000 * (int64_t)id,
+            .volume = 0.1 * (double)id,
+            .price = 1.08,
+            .stop_loss = 1.075,
+            .side = (int32_t)(id & 1),
+            .priority = priorities[id - 1],
+        };
+        CALL_OK(api->signal_push_utf16(handle, &signal, u"EURUSD"));
+    }
+    MbSignal bad = {.id = 4, .time_ms = now, .volume = 0.1, .priority = 9};
+    CHECK(api->signal_push_utf16(handle, &bad, u"EURUSD") == MB_STATUS_INVALID_ARGUMENT);
+
+    /* The priority-2 signal comes first, then the two priority-0 ones in the order sent. */
+    const uint64_t expected[3] = {2, 1, 3};
+    for (int i = 0; i < 3; i++) {
+        MbSignal taken = {0};
+        char symbol[MB_SYMBOL_CAPACITY];
+        uint32_t needed = 0;
+        CALL_OK(api->signal_pop_utf8(handle, &taken, symbol, sizeof symbol, &needed));
+        CHECK(taken.id == expected[i]);
+        CHECK(taken.time_ms == now);
+        CHECK(taken.created_us == 1000 * (int64_t)expected[i]);
+        CHECK(strcmp(symbol, "EURUSD") == 0);
+        CHECK(needed == 7);
+        CALL_OK(api->latency_record(handle, MB_STAGE_SIGNAL, 40000.0 * (i + 1), now));
+        CALL_OK(api->latency_record(handle, MB_STAGE_EXECUTION, 90000.0 + i, now));
+    }
+    MbSignal none = {0};
+    char symbol[MB_SYMBOL_CAPACITY];
+    uint32_t needed = 0;
+    CHECK(api->signal_pop_utf8(handle, &none, symbol, sizeof symbol, &needed) ==
+          MB_STATUS_QUEUE_EMPTY);
+    CHECK(api->latency_record(handle, MB_STAGE_SIGNAL, -1.0, now) == MB_STATUS_INVALID_ARGUMENT);
+
+    MbLatencySummary cumulative = {0};
+    MbLatencySummary window = {0};
+    CALL_OK(api->latency_summary(handle, MB_STAGE_SIGNAL, now, &cumulative, &window));
+    CHECK(cumulative.count == 3);
+    CHECK(window.count == 3);
+    CHECK(window.window == 1);
+    CHECK(window.max_us == 120000);
+    CHECK(window.p50_us >= 80000);
+    CHECK(window.p50_us <= 80080);
+    CHECK(window.target_us == 50000);
+    CHECK(window.under_target_share > 0.33);
+    CHECK(window.under_target_share < 0.34);
+    CALL_OK(api->latency_summary(handle, MB_STAGE_EXECUTION, now, &cumulative, &window));
+    CHECK(cumulative.count == 3);
+    CHECK(cumulative.under_target_share == 1.0);
+    CHECK(cumulative.mean_us == 90001.0);
+}
+
 int main(int argc, char **argv) {
     Api api_table;
     const Api *api = &api_table;
@@ -336,6 +406,7 @@ int main(int argc, char **argv) {
     load_history(api, handle);
     trade_into_breach(api, handle);
     check_aftermath(api, handle);
+    exercise_signals(api, handle);
 
     MbDecision decision = {0};
     CHECK(api->feed_snapshot(handle, NULL, &decision) == MB_STATUS_NULL_POINTER);

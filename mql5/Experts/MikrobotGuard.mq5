@@ -329,11 +329,19 @@ int OnInit(void)
    return(INIT_SUCCEEDED);
   }
 //+------------------------------------------------------------------+
-//| Stops the timer and releases the handle.                         |
+//| Stops the timer, logs the execution latency and releases the     |
+//| handle.                                                          |
 //+------------------------------------------------------------------+
 void OnDeinit(const int reason)
   {
    EventKillTimer();
+   MbLatencySummary cumulative,window;
+   if(ExtGuard.LatencySummary(MB_STAGE_EXECUTION,ServerMs(),cumulative,window) &&
+      cumulative.count>0)
+      Print("mikrobot: execution latency over ",cumulative.count," orders: p50 ",
+            cumulative.p50_us," us, p99 ",cumulative.p99_us," us, max ",cumulative.max_us,
+            " us, ",DoubleToString(cumulative.under_target_share*100.0,1),"% within ",
+            cumulative.target_us/1000," ms");
    ExtGuard.Close();
   }
 //+------------------------------------------------------------------+
@@ -366,8 +374,8 @@ void OnTradeTransaction(const MqlTradeTransaction &trans,const MqlTradeRequest &
    if(ExtSentOrder!=0 && trans.order==ExtSentOrder)
      {
       ulong latency_us=GetMicrosecondCount()-ExtSentMicros;
-      //--- NOTE: printed only until the library exports a latency recorder for the EA
-      Print("mikrobot: execution latency ",latency_us," us for order ",trans.order);
+      if(!ExtGuard.RecordLatency(MB_STAGE_EXECUTION,(double)latency_us,ServerMs()))
+         Print("mikrobot: ",ExtGuard.LastError());
       ExtSentOrder=0;
      }
    MbDeal deal;

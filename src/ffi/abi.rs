@@ -15,7 +15,7 @@ use std::mem::size_of;
 
 /// Version of the C ABI. It changes whenever an export or a shared struct changes, and a caller
 /// built for another version is rejected at open.
-pub const MB_ABI_VERSION: u32 = 1;
+pub const MB_ABI_VERSION: u32 = 2;
 /// Major version of the crate the header was generated from.
 pub const MB_VERSION_MAJOR: u32 = 0;
 /// Minor version of the crate the header was generated from.
@@ -43,6 +43,10 @@ pub struct MbAbi {
     pub rule_report_size: u32,
     /// `sizeof(MbEvent)`.
     pub event_size: u32,
+    /// `sizeof(MbSignal)`.
+    pub signal_size: u32,
+    /// `sizeof(MbLatencySummary)`.
+    pub latency_summary_size: u32,
 }
 
 impl MbAbi {
@@ -57,6 +61,8 @@ impl MbAbi {
             pre_trade_size: size_of::<MbPreTrade>() as u32,
             rule_report_size: size_of::<MbRuleReport>() as u32,
             event_size: size_of::<MbEvent>() as u32,
+            signal_size: size_of::<MbSignal>() as u32,
+            latency_summary_size: size_of::<MbLatencySummary>() as u32,
         }
     }
 
@@ -92,6 +98,12 @@ impl MbAbi {
                 current.rule_report_size,
             ),
             ("MbEvent", self.event_size, current.event_size),
+            ("MbSignal", self.signal_size, current.signal_size),
+            (
+                "MbLatencySummary",
+                self.latency_summary_size,
+                current.latency_summary_size,
+            ),
         ];
         for (name, theirs, ours) in sizes {
             if theirs != ours {
@@ -280,6 +292,68 @@ pub struct MbEvent {
     pub reserved: i32,
 }
 
+/// A trade signal for the executor; its symbol is a separate text argument.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MbSignal {
+    /// Identifier chosen by the producer.
+    pub id: u64,
+    /// Server time in milliseconds of the tick or bar that produced the signal; the latency
+    /// window is driven by it.
+    pub time_ms: i64,
+    /// Creation time in microseconds on the producer's clock (`GetMicrosecondCount()` in
+    /// MQL5); the executor measures the signal latency against the same clock.
+    pub created_us: i64,
+    /// Volume in lots, 0 or more.
+    pub volume: f64,
+    /// Entry price; 0 for a market order.
+    pub price: f64,
+    /// Stop-loss price; 0 when none is set.
+    pub stop_loss: f64,
+    /// Take-profit price; 0 when none is set.
+    pub take_profit: f64,
+    /// 0 for buy, 1 for sell.
+    pub side: i32,
+    /// Priority level from 0 (lowest) to the queue's `levels - 1`; higher levels are served
+    /// first.
+    pub priority: i32,
+}
+
+/// Percentiles and totals of one latency stage over one span, in microseconds.
+///
+/// A percentile is the highest value of the histogram bucket holding the sample of that rank
+/// (nearest rank), capped at the exact maximum, so it is at most 0.1 % above the exact value.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MbLatencySummary {
+    /// Number of samples.
+    pub count: u64,
+    /// Median.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// 99.9th percentile.
+    pub p999_us: u64,
+    /// Largest sample, exact.
+    pub max_us: u64,
+    /// Arithmetic mean, exact.
+    pub mean_us: f64,
+    /// Share of samples at or under `target_us`, from 0 to 1; 0 when there are none.
+    pub under_target_share: f64,
+    /// The stage's target.
+    pub target_us: u64,
+    /// Samples above the trackable range (about 67 s), counted in the last bucket.
+    pub saturated: u64,
+    /// Server time in milliseconds the summary was read at; the recent window ends there.
+    pub time_ms: i64,
+    /// `MB_STAGE_*` code of the stage.
+    pub stage: i32,
+    /// 1 for the recent window, 0 for every sample since the guard opened.
+    pub window: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,7 +362,7 @@ mod tests {
     #[test]
     fn struct_sizes_are_fixed() {
         let sizes = [
-            (size_of::<MbAbi>(), 32),
+            (size_of::<MbAbi>(), 40),
             (size_of::<MbSnapshot>(), 56),
             (size_of::<MbDeal>(), 96),
             (size_of::<MbOrderIntent>(), 64),
@@ -296,6 +370,8 @@ mod tests {
             (size_of::<MbPreTrade>(), 32),
             (size_of::<MbRuleReport>(), 80),
             (size_of::<MbEvent>(), 56),
+            (size_of::<MbSignal>(), 64),
+            (size_of::<MbLatencySummary>(), 96),
         ];
         for (index, (actual, expected)) in sizes.into_iter().enumerate() {
             assert_eq!(actual, expected, "struct {index}");
@@ -312,6 +388,8 @@ mod tests {
         assert_eq!(3 * 8 + 2 * 4, size_of::<MbPreTrade>());
         assert_eq!(8 * 8 + 4 * 4, size_of::<MbRuleReport>());
         assert_eq!(4 * 8 + 6 * 4, size_of::<MbEvent>());
+        assert_eq!(7 * 8 + 2 * 4, size_of::<MbSignal>());
+        assert_eq!(11 * 8 + 2 * 4, size_of::<MbLatencySummary>());
         assert_eq!(align_of::<MbAbi>(), 4);
     }
 

@@ -8,6 +8,7 @@ use super::account::*;
 use super::events::*;
 use super::library::*;
 use super::session::*;
+use super::signals::*;
 use super::trading::*;
 use super::{MbHandle, MbStatus};
 use std::ptr::{null, null_mut};
@@ -84,6 +85,20 @@ fn intent(time_ms: i64) -> MbOrderIntent {
     }
 }
 
+fn trade_signal(id: u64, time_ms: i64, priority: i32) -> MbSignal {
+    MbSignal {
+        id,
+        time_ms,
+        created_us: 5_000,
+        volume: 0.5,
+        price: 1.08,
+        stop_loss: 1.075,
+        take_profit: 1.09,
+        side: 1,
+        priority,
+    }
+}
+
 /// Calls every export that takes a handle, with valid other arguments, and returns each status.
 fn call_every_handle_export(handle: MbHandle) -> Vec<(&'static str, MbStatus)> {
     let symbol = utf16("EURUSD");
@@ -100,7 +115,11 @@ fn call_every_handle_export(handle: MbHandle) -> Vec<(&'static str, MbStatus)> {
     let (mut count, mut needed, mut written, mut mode, mut ratio) = (0u32, 0u32, 0i32, 0i32, 0.0);
     let mut event = MbEvent::default();
     let mut text = [0u16; 512];
+    let mut bytes = [0u8; 64];
     let time = DAY + 9 * HOUR;
+    let signal = trade_signal(1, time, 0);
+    let mut taken = MbSignal::default();
+    let (mut cumulative, mut window) = (MbLatencySummary::default(), MbLatencySummary::default());
     // SAFETY: every pointer below is valid for its type, and every text NUL-terminated.
     unsafe {
         vec![
@@ -161,6 +180,36 @@ fn call_every_handle_export(handle: MbHandle) -> Vec<(&'static str, MbStatus)> {
                     &mut needed,
                     &mut written,
                 ),
+            ),
+            (
+                "signal_push_utf16",
+                mb_signal_push_utf16(handle, &signal, symbol.as_ptr()),
+            ),
+            (
+                "signal_push_utf8",
+                mb_signal_push_utf8(handle, &signal, c"EURUSD".as_ptr()),
+            ),
+            (
+                "signal_pop_utf16",
+                mb_signal_pop_utf16(handle, &mut taken, text.as_mut_ptr(), 512, &mut needed),
+            ),
+            (
+                "signal_pop_utf8",
+                mb_signal_pop_utf8(
+                    handle,
+                    &mut taken,
+                    bytes.as_mut_ptr().cast(),
+                    64,
+                    &mut needed,
+                ),
+            ),
+            (
+                "latency_record",
+                mb_latency_record(handle, MB_STAGE_EXECUTION, 1500.0, time),
+            ),
+            (
+                "latency_summary",
+                mb_latency_summary(handle, MB_STAGE_SIGNAL, time, &mut cumulative, &mut window),
             ),
             ("close", mb_guard_close(handle)),
         ]
@@ -786,5 +835,373 @@ fn rejected_deal_blocks_trading() {
     assert_eq!(read, MbStatus::Ok);
     assert_eq!(decision.verdict, MB_VERDICT_BLOCKED);
     assert_eq!(decision.reason, MB_REASON_INVALID_DEAL);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+/// Pops one signal through the UTF-8 export and returns its status, the signal and its symbol.
+fn pop_signal(handle: MbHandle) -> (MbStatus, MbSignal, String) {
+    let mut signal = MbSignal::default();
+    let mut symbol = [0u8; MB_SYMBOL_CAPACITY as usize];
+    let mut needed = 0u32;
+    // SAFETY: the buffer holds MB_SYMBOL_CAPACITY bytes; the other pointers are writable.
+    let status = unsafe {
+        mb_signal_pop_utf8(
+            handle,
+            &mut signal,
+            symbol.as_mut_ptr().cast(),
+            MB_SYMBOL_CAPACITY,
+            &mut needed,
+        )
+    };
+    let text = std::ffi::CStr::from_bytes_until_nul(&symbol)
+        .map(|text| text.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (status, signal, text)
+}
+
+fn push_signal(handle: MbHandle, signal: &MbSignal) -> MbStatus {
+    // SAFETY: `signal` is readable and the symbol NUL-terminated.
+    unsafe { mb_signal_push_utf8(handle, signal, c"EURUSD".as_ptr()) }
+}
+
+#[test]
+fn signal_round_trip_keeps_fields() {
+    let (handle, _state) = open_trading();
+    let time = DAY + 9 * HOUR + 1234;
+    let sent = trade_signal(77, time, 2);
+    let symbol = utf16("GER40.cash");
+    // SAFETY: `sent` is readable and the symbol NUL-terminated.
+    let pushed = unsafe { mb_signal_push_utf16(handle, &sent, symbol.as_ptr()) };
+    assert_eq!(pushed, MbStatus::Ok);
+    let (status, taken, text) = pop_signal(handle);
+    assert_eq!(status, MbStatus::Ok);
+    assert_eq!(
+        taken, sent,
+        "every field, the server time included, comes back"
+    );
+    assert_eq!(text, "GER40.cash");
+    let (empty, untouched, _) = pop_signal(handle);
+    assert_eq!(empty, MbStatus::QueueEmpty);
+    assert_eq!(untouched, MbSignal::default());
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn signals_pop_by_priority_then_fifo() {
+    let (handle, _state) = open_trading();
+    let time = DAY + 9 * HOUR;
+    let order = [(1, 0), (2, 3), (3, 1), (4, 3), (5, 0), (6, 1)];
+    for (id, priority) in order {
+        assert_eq!(
+            push_signal(handle, &trade_signal(id, time, priority)),
+            MbStatus::Ok
+        );
+    }
+    let ids: Vec<u64> = (0..order.len()).map(|_| pop_signal(handle).1.id).collect();
+    assert_eq!(ids, [2, 4, 3, 6, 1, 5]);
+    assert_eq!(pop_signal(handle).0, MbStatus::QueueEmpty);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn full_queue_returns_queue_full() {
+    let (handle, _state) = open_trading();
+    let time = DAY + 9 * HOUR;
+    // The default queue holds 1024 signals per priority level.
+    for id in 0..1024 {
+        assert_eq!(
+            push_signal(handle, &trade_signal(id, time, 0)),
+            MbStatus::Ok,
+            "{id}"
+        );
+    }
+    let rejected = trade_signal(5000, time, 0);
+    assert_eq!(push_signal(handle, &rejected), MbStatus::QueueFull);
+    assert_eq!(rejected.id, 5000, "the caller keeps its signal");
+    assert_eq!(
+        push_signal(handle, &trade_signal(6000, time, 1)),
+        MbStatus::Ok
+    );
+    assert_eq!(pop_signal(handle).1.id, 6000);
+    for id in 0..1024 {
+        let (status, taken, _) = pop_signal(handle);
+        assert_eq!(status, MbStatus::Ok, "{id}");
+        assert_eq!(taken.id, id);
+    }
+    assert_eq!(
+        pop_signal(handle).0,
+        MbStatus::QueueEmpty,
+        "the rejected signal was not queued"
+    );
+    assert_eq!(
+        push_signal(handle, &rejected),
+        MbStatus::Ok,
+        "room again after the pops"
+    );
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn invalid_signals_are_rejected() {
+    let (handle, _state) = open_trading();
+    let time = DAY + 9 * HOUR;
+    let good = trade_signal(1, time, 0);
+    let mut cases = Vec::new();
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        cases.push((
+            MbSignal {
+                volume: bad,
+                ..good
+            },
+            MbStatus::NotFinite,
+        ));
+        cases.push((MbSignal { price: bad, ..good }, MbStatus::NotFinite));
+        cases.push((
+            MbSignal {
+                stop_loss: bad,
+                ..good
+            },
+            MbStatus::NotFinite,
+        ));
+        cases.push((
+            MbSignal {
+                take_profit: bad,
+                ..good
+            },
+            MbStatus::NotFinite,
+        ));
+    }
+    for (signal, status) in [
+        (
+            MbSignal {
+                volume: -0.1,
+                ..good
+            },
+            MbStatus::InvalidArgument,
+        ),
+        (MbSignal { side: 2, ..good }, MbStatus::InvalidArgument),
+        (MbSignal { side: -1, ..good }, MbStatus::InvalidArgument),
+        (
+            MbSignal {
+                priority: 4,
+                ..good
+            },
+            MbStatus::InvalidArgument,
+        ),
+        (
+            MbSignal {
+                priority: -1,
+                ..good
+            },
+            MbStatus::InvalidArgument,
+        ),
+        (
+            MbSignal {
+                priority: 300,
+                ..good
+            },
+            MbStatus::InvalidArgument,
+        ),
+        (
+            MbSignal {
+                time_ms: i64::MAX,
+                ..good
+            },
+            MbStatus::InvalidTime,
+        ),
+    ] {
+        cases.push((signal, status));
+    }
+    for (index, (signal, expected)) in cases.iter().enumerate() {
+        assert_eq!(
+            push_signal(handle, signal),
+            *expected,
+            "case {index}: {signal:?}"
+        );
+    }
+    let long = utf16(&"S".repeat(33));
+    let unpaired = [0xD800u16, 0x41, 0];
+    // SAFETY: valid signal pointers and NUL-terminated texts.
+    let texts = unsafe {
+        [
+            mb_signal_push_utf16(handle, &good, long.as_ptr()),
+            mb_signal_push_utf16(handle, &good, unpaired.as_ptr()),
+            mb_signal_push_utf8(handle, &good, c"\xFF\xFE".as_ptr()),
+        ]
+    };
+    assert_eq!(
+        texts,
+        [
+            MbStatus::InvalidArgument,
+            MbStatus::InvalidUtf16,
+            MbStatus::InvalidUtf8
+        ]
+    );
+    assert_eq!(
+        pop_signal(handle).0,
+        MbStatus::QueueEmpty,
+        "nothing was queued"
+    );
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn signal_exports_reject_nulls() {
+    let (handle, _state) = open_trading();
+    let time = DAY + 9 * HOUR;
+    let signal = trade_signal(1, time, 0);
+    let symbol = utf16("EURUSD");
+    let mut taken = MbSignal::default();
+    let mut text = [0u16; 64];
+    let mut summary = MbLatencySummary::default();
+    // SAFETY: null is an allowed value for every pointer; the others are valid.
+    let statuses = unsafe {
+        [
+            mb_signal_push_utf16(handle, null(), symbol.as_ptr()),
+            mb_signal_push_utf16(handle, &signal, null()),
+            mb_signal_push_utf8(handle, null(), c"EURUSD".as_ptr()),
+            mb_signal_push_utf8(handle, &signal, null()),
+            mb_signal_pop_utf16(handle, null_mut(), text.as_mut_ptr(), 64, null_mut()),
+            mb_signal_pop_utf16(handle, &mut taken, null_mut(), 64, null_mut()),
+            mb_signal_pop_utf8(handle, null_mut(), null_mut(), 64, null_mut()),
+            mb_latency_summary(handle, 0, time, null_mut(), &mut summary),
+            mb_latency_summary(handle, 0, time, &mut summary, null_mut()),
+        ]
+    };
+    for (index, status) in statuses.into_iter().enumerate() {
+        assert_eq!(status, MbStatus::NullPointer, "call {index}");
+    }
+    assert_eq!(
+        pop_signal(handle).0,
+        MbStatus::QueueEmpty,
+        "no null push queued a signal"
+    );
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn small_symbol_buffer_takes_nothing() {
+    let (handle, _state) = open_trading();
+    assert_eq!(
+        push_signal(handle, &trade_signal(9, DAY + 9 * HOUR, 0)),
+        MbStatus::Ok
+    );
+    let mut taken = MbSignal::default();
+    let mut text = [0u16; 8];
+    let mut needed = 0u32;
+    // SAFETY: the buffer holds 8 units.
+    let short =
+        unsafe { mb_signal_pop_utf16(handle, &mut taken, text.as_mut_ptr(), 8, &mut needed) };
+    assert_eq!(short, MbStatus::BufferTooSmall);
+    assert_eq!(needed, MB_SYMBOL_CAPACITY);
+    assert_eq!(taken, MbSignal::default());
+    // SAFETY: a null buffer with zero capacity asks for the length only.
+    let length = unsafe { mb_signal_pop_utf16(handle, &mut taken, null_mut(), 0, &mut needed) };
+    assert_eq!(length, MbStatus::BufferTooSmall);
+    let (status, signal, symbol) = pop_signal(handle);
+    assert_eq!(status, MbStatus::Ok, "the signal stayed queued");
+    assert_eq!(signal.id, 9);
+    assert_eq!(symbol, "EURUSD");
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+fn latency_summary(handle: MbHandle, stage: i32, now_ms: i64) -> [MbLatencySummary; 2] {
+    let (mut cumulative, mut window) = (MbLatencySummary::default(), MbLatencySummary::default());
+    // SAFETY: both outputs are writable.
+    let status = unsafe { mb_latency_summary(handle, stage, now_ms, &mut cumulative, &mut window) };
+    assert_eq!(status, MbStatus::Ok);
+    [cumulative, window]
+}
+
+#[test]
+fn latency_rejects_bad_samples() {
+    let (handle, _state) = open_trading();
+    let time = DAY + 9 * HOUR;
+    let cases = [
+        (MB_STAGE_EXECUTION, f64::NAN, time, MbStatus::NotFinite),
+        (MB_STAGE_EXECUTION, f64::INFINITY, time, MbStatus::NotFinite),
+        (
+            MB_STAGE_SIGNAL,
+            f64::NEG_INFINITY,
+            time,
+            MbStatus::NotFinite,
+        ),
+        (MB_STAGE_SIGNAL, -1.0, time, MbStatus::InvalidArgument),
+        (MB_STAGE_SIGNAL, -0.4, time, MbStatus::InvalidArgument),
+        (2, 100.0, time, MbStatus::InvalidArgument),
+        (-1, 100.0, time, MbStatus::InvalidArgument),
+        (MB_STAGE_SIGNAL, 100.0, i64::MAX, MbStatus::InvalidTime),
+        (MB_STAGE_SIGNAL, 100.0, i64::MIN, MbStatus::InvalidTime),
+    ];
+    for (index, (stage, latency, at, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            mb_latency_record(handle, stage, latency, at),
+            expected,
+            "case {index}"
+        );
+    }
+    for stage in [MB_STAGE_SIGNAL, MB_STAGE_EXECUTION] {
+        let [cumulative, window] = latency_summary(handle, stage, time);
+        assert_eq!(cumulative.count, 0, "stage {stage}: nothing was recorded");
+        assert_eq!(window.count, 0, "stage {stage}");
+    }
+    let (mut cumulative, mut window) = (MbLatencySummary::default(), MbLatencySummary::default());
+    // SAFETY: both outputs are writable.
+    let unknown = unsafe { mb_latency_summary(handle, 7, time, &mut cumulative, &mut window) };
+    assert_eq!(unknown, MbStatus::InvalidArgument);
+    // SAFETY: as above.
+    let far = unsafe { mb_latency_summary(handle, 0, i64::MAX, &mut cumulative, &mut window) };
+    assert_eq!(far, MbStatus::InvalidTime);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+#[test]
+fn latency_summary_reads_both_spans() {
+    let (handle, _state) = open_trading();
+    let now = DAY + 9 * HOUR;
+    // One hour ago, outside the 5-minute window: 1000 samples of 200 ms.
+    for _ in 0..1000 {
+        assert_eq!(
+            mb_latency_record(handle, MB_STAGE_EXECUTION, 200_000.0, now - HOUR),
+            MbStatus::Ok
+        );
+    }
+    // Now: 1 µs to 1000 µs, plus one saturated sample.
+    for micros in 1..=1000 {
+        let status = mb_latency_record(handle, MB_STAGE_EXECUTION, f64::from(micros), now);
+        assert_eq!(status, MbStatus::Ok);
+    }
+    assert_eq!(
+        mb_latency_record(handle, MB_STAGE_EXECUTION, 1e30, now),
+        MbStatus::Ok
+    );
+    assert_eq!(
+        mb_latency_record(handle, MB_STAGE_EXECUTION, 0.4, now),
+        MbStatus::Ok
+    );
+
+    let [cumulative, window] = latency_summary(handle, MB_STAGE_EXECUTION, now);
+    assert_eq!(window.window, 1);
+    assert_eq!(cumulative.window, 0);
+    assert_eq!(window.stage, MB_STAGE_EXECUTION);
+    assert_eq!(window.time_ms, now);
+    assert_eq!(window.count, 1002);
+    assert_eq!(window.p50_us, 500);
+    assert_eq!(window.p90_us, 901);
+    assert_eq!(window.saturated, 1);
+    assert_eq!(window.max_us, u64::MAX);
+    assert_eq!(window.target_us, 100_000);
+    assert_eq!(window.under_target_share, 1001.0 / 1002.0);
+    assert_eq!(cumulative.count, 2002);
+    assert_eq!(cumulative.saturated, 1);
+    assert!(
+        cumulative.p90_us >= 199_900 && cumulative.p90_us <= 200_200,
+        "{cumulative:?}"
+    );
+    assert_eq!(cumulative.under_target_share, 1001.0 / 2002.0);
+
+    let [signal, _] = latency_summary(handle, MB_STAGE_SIGNAL, now);
+    assert_eq!(signal.count, 0);
+    assert_eq!(signal.target_us, 50_000);
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
 }

@@ -56,12 +56,13 @@ mod last_error;
 pub mod library;
 pub mod records;
 pub mod session;
+pub mod signals;
 mod status;
 pub mod trading;
 
 pub use abi::{
-    MbAbi, MbDeal, MbDecision, MbEvent, MbOrderIntent, MbPreTrade, MbRuleReport, MbSnapshot,
-    MB_ABI_VERSION,
+    MbAbi, MbDeal, MbDecision, MbEvent, MbLatencySummary, MbOrderIntent, MbPreTrade, MbRuleReport,
+    MbSignal, MbSnapshot, MB_ABI_VERSION,
 };
 pub use boundary::Failure;
 pub use handles::{MbHandle, MAX_HANDLES};

@@ -42,12 +42,17 @@ pub enum MbStatus {
     InvalidTime = 14,
     /// The call is out of order (a history deal outside a history load, for example).
     InvalidState = 15,
+    /// The signal's priority level of the queue is full; the signal was not queued and stays
+    /// the caller's to retry or drop.
+    QueueFull = 16,
+    /// The signal queue contains no signal; nothing was written.
+    QueueEmpty = 17,
 }
 
 impl MbStatus {
     /// Every status, in numeric order.
     #[cfg(test)]
-    pub(crate) const ALL: [MbStatus; 16] = [
+    pub(crate) const ALL: [MbStatus; 18] = [
         MbStatus::Ok,
         MbStatus::NullPointer,
         MbStatus::BufferTooSmall,
@@ -64,6 +69,8 @@ impl MbStatus {
         MbStatus::StateFailed,
         MbStatus::InvalidTime,
         MbStatus::InvalidState,
+        MbStatus::QueueFull,
+        MbStatus::QueueEmpty,
     ];
 
     /// The snake_case name, as the header spells it after `MB_STATUS_`.
@@ -85,6 +92,8 @@ impl MbStatus {
             MbStatus::StateFailed => "state_failed",
             MbStatus::InvalidTime => "invalid_time",
             MbStatus::InvalidState => "invalid_state",
+            MbStatus::QueueFull => "queue_full",
+            MbStatus::QueueEmpty => "queue_empty",
         }
     }
 }

@@ -6,8 +6,9 @@
 //--- Every declaration below mirrors include/mikrobot.h; a test compares the two (names, order,
 //--- types and sizes). The structs have 8-byte fields first and sizes that are multiples of 8,
 //--- so MQL5's packed layout and C's padded layout are the same bytes.
-#define MB_ABI_VERSION                 1
+#define MB_ABI_VERSION                 2
 #define MB_LAST_ERROR_CAPACITY         512
+#define MB_SYMBOL_CAPACITY             33
 //--- statuses (MbStatus)
 #define MB_STATUS_OK                   0
 #define MB_STATUS_NULL_POINTER         1
@@ -25,6 +26,8 @@
 #define MB_STATUS_STATE_FAILED         13
 #define MB_STATUS_INVALID_TIME         14
 #define MB_STATUS_INVALID_STATE        15
+#define MB_STATUS_QUEUE_FULL           16
+#define MB_STATUS_QUEUE_EMPTY          17
 //--- verdicts
 #define MB_VERDICT_MAY_TRADE           0
 #define MB_VERDICT_CLOSE_ALL           1
@@ -57,6 +60,9 @@
 #define MB_PRIORITY_MEDIUM             1
 #define MB_PRIORITY_HIGH               2
 #define MB_PRIORITY_CRITICAL           3
+//--- latency stages
+#define MB_STAGE_SIGNAL                0
+#define MB_STAGE_EXECUTION             1
 //+------------------------------------------------------------------+
 //| Shared structs; every time is server time in milliseconds.       |
 //+------------------------------------------------------------------+
@@ -70,6 +76,8 @@ struct MbAbi
    uint              pre_trade_size;
    uint              rule_report_size;
    uint              event_size;
+   uint              signal_size;
+   uint              latency_summary_size;
   };
 struct MbSnapshot
   {
@@ -153,6 +161,34 @@ struct MbEvent
    int               reason;
    int               reserved;
   };
+struct MbSignal
+  {
+   ulong             id;
+   long              time_ms;
+   long              created_us;
+   double            volume;
+   double            price;
+   double            stop_loss;
+   double            take_profit;
+   int               side;
+   int               priority;
+  };
+struct MbLatencySummary
+  {
+   ulong             count;
+   ulong             p50_us;
+   ulong             p90_us;
+   ulong             p99_us;
+   ulong             p999_us;
+   ulong             max_us;
+   double            mean_us;
+   double            under_target_share;
+   ulong             target_us;
+   ulong             saturated;
+   long              time_ms;
+   int               stage;
+   int               window;
+  };
 //+------------------------------------------------------------------+
 //| The DLL. Text arguments are MQL5 strings (UTF-16); text comes    |
 //| back through ushort arrays with their capacity.                  |
@@ -181,6 +217,12 @@ int  mb_guard_xpws_utf16(ulong handle,const string symbol,int &mode,double &take
 int  mb_guard_poll_event_utf16(ulong handle,MbEvent &event,ushort &message[],uint capacity,
                                uint &needed,int &written);
 int  mb_reason_describe_utf16(int reason,ushort &buffer[],uint capacity,uint &needed);
+int  mb_signal_push_utf16(ulong handle,const MbSignal &signal,const string symbol);
+int  mb_signal_pop_utf16(ulong handle,MbSignal &signal,ushort &symbol[],uint capacity,
+                         uint &needed);
+int  mb_latency_record(ulong handle,int stage,double latency_us,long time_ms);
+int  mb_latency_summary(ulong handle,int stage,long now_ms,MbLatencySummary &cumulative,
+                        MbLatencySummary &window);
 #import
 //+------------------------------------------------------------------+
 //| CMikrobot: one guarded account behind one handle.                |
@@ -219,6 +261,12 @@ public:
    bool              Xpws(const string symbol,int &mode,double &take_profit_ratio);
    bool              PollEvent(MbEvent &event,string &message);
    string            ReasonText(const int reason);
+   //--- signal queue and latency
+   bool              PushSignal(const MbSignal &signal,const string symbol);
+   bool              PopSignal(MbSignal &signal,string &symbol);
+   bool              RecordLatency(const int stage,const double latency_us,const long server_ms);
+   bool              LatencySummary(const int stage,const long server_ms,
+                                    MbLatencySummary &cumulative,MbLatencySummary &window);
    int               LastStatus(void) const { return(m_last_status); }
    string            LastError(void) const { return(m_last_error); }
   };
@@ -251,6 +299,8 @@ MbAbi CMikrobot::CurrentAbi(void) const
    abi.pre_trade_size=sizeof(MbPreTrade);
    abi.rule_report_size=sizeof(MbRuleReport);
    abi.event_size=sizeof(MbEvent);
+   abi.signal_size=sizeof(MbSignal);
+   abi.latency_summary_size=sizeof(MbLatencySummary);
    return(abi);
   }
 //+------------------------------------------------------------------+
@@ -398,5 +448,57 @@ string CMikrobot::ReasonText(const int reason)
              "mb_reason_describe_utf16"))
       return("reason "+IntegerToString(reason));
    return(ShortArrayToString(buffer));
+  }
+//+------------------------------------------------------------------+
+//| Queues a signal for the executor. A full queue returns false     |
+//| with LastStatus() MB_STATUS_QUEUE_FULL and leaves the verdict as |
+//| it is, because shedding a signal is not a fault of the account.  |
+//+------------------------------------------------------------------+
+bool CMikrobot::PushSignal(const MbSignal &signal,const string symbol)
+  {
+   int status=mb_signal_push_utf16(m_handle,signal,symbol);
+   if(status==MB_STATUS_QUEUE_FULL)
+     {
+      m_last_status=status;
+      m_last_error="the signal queue is full; the signal was not queued";
+      return(false);
+     }
+   return(Check(status,"mb_signal_push_utf16"));
+  }
+//+------------------------------------------------------------------+
+//| Takes the next signal; false with LastStatus()                   |
+//| MB_STATUS_QUEUE_EMPTY when none is queued.                       |
+//+------------------------------------------------------------------+
+bool CMikrobot::PopSignal(MbSignal &signal,string &symbol)
+  {
+   ushort buffer[];
+   ArrayResize(buffer,MB_SYMBOL_CAPACITY);
+   uint needed=0;
+   int status=mb_signal_pop_utf16(m_handle,signal,buffer,MB_SYMBOL_CAPACITY,needed);
+   if(status==MB_STATUS_QUEUE_EMPTY)
+     {
+      m_last_status=status;
+      return(false);
+     }
+   if(!Check(status,"mb_signal_pop_utf16"))
+      return(false);
+   symbol=ShortArrayToString(buffer);
+   return(true);
+  }
+//+------------------------------------------------------------------+
+//| Records one latency sample (MB_STAGE_*) in microseconds.         |
+//+------------------------------------------------------------------+
+bool CMikrobot::RecordLatency(const int stage,const double latency_us,const long server_ms)
+  {
+   return(Check(mb_latency_record(m_handle,stage,latency_us,server_ms),"mb_latency_record"));
+  }
+//+------------------------------------------------------------------+
+//| Reads a stage's summary, cumulative and over the recent window.  |
+//+------------------------------------------------------------------+
+bool CMikrobot::LatencySummary(const int stage,const long server_ms,
+                               MbLatencySummary &cumulative,MbLatencySummary &window)
+  {
+   int status=mb_latency_summary(m_handle,stage,server_ms,cumulative,window);
+   return(Check(status,"mb_latency_summary"));
   }
 //+------------------------------------------------------------------+
