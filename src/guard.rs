@@ -12,13 +12,14 @@
 //! ```
 
 use crate::account::{Deal, OrderIntent, Snapshot, Symbol, TimeMs};
+use crate::alerts::{AckOutcome, Channel, OutboxItem};
 use crate::compliance::Verdict;
 use crate::compliance::{Decision, Engine, EngineEvent, History, PreTrade, Reason, RuleReport};
 use crate::config::{Config, ConfigError};
 use crate::incident::{Declared, IncidentKind, Watch};
 use crate::latency::{LatencyReport, LatencyTracker, Stage};
 use crate::queue::{Consumer, PushError, Signal, SignalQueue};
-use crate::store::{EnginePersistence, StoreError};
+use crate::store::{EnginePersistence, StoreError, WatchPersistence};
 use crate::time::ServerClock;
 use crate::xpws::XpwsMode;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,7 @@ pub struct Guard {
     engine: Engine,
     persistence: EnginePersistence,
     watch: Watch,
+    watch_saves: WatchPersistence,
     history: Option<HistoryLoad>,
     latest_time_ms: TimeMs,
     panicked: bool,
@@ -123,13 +125,19 @@ impl Guard {
                 section: "latency",
                 problem: error.to_string(),
             })?;
-        let watch = Watch::new(config.watch_config(), state_dir, config.health.sampler);
+        let mut watch = Watch::new(config.watch_config(), state_dir, config.health.sampler);
+        let (mut watch_saves, saved_watch) = WatchPersistence::open(&persistence, &config.store)?;
+        if let Some(saved) = saved_watch {
+            watch.restore(saved.value);
+            watch_saves.mark_saved(&watch);
+        }
         Ok(Guard {
             config,
             state_dir: state_dir.to_owned(),
             engine,
             persistence,
             watch,
+            watch_saves,
             history: None,
             latest_time_ms: 0,
             panicked: false,
@@ -213,7 +221,7 @@ impl Guard {
         self.engine.on_snapshot(snapshot);
         // A breach opens its incident and latches the halt here, before the decision returns.
         self.watch.after_snapshot(&mut self.engine, snapshot);
-        self.persistence.after(&mut self.engine, snapshot.time_ms);
+        self.persist(snapshot.time_ms);
         self.guarded(self.engine.decision())
     }
 
@@ -223,7 +231,7 @@ impl Guard {
         self.persistence.journal_deal(deal);
         self.engine.on_deal(deal);
         self.watch.after_engine(&mut self.engine, deal.time_ms);
-        self.persistence.after(&mut self.engine, deal.time_ms);
+        self.persist(deal.time_ms);
         self.guarded(self.engine.decision())
     }
 
@@ -272,7 +280,7 @@ impl Guard {
         self.observe_time(history.time_ms);
         self.engine.load_history(history);
         self.watch.after_engine(&mut self.engine, history.time_ms);
-        self.persistence.after(&mut self.engine, history.time_ms);
+        self.persist(history.time_ms);
         self.guarded(self.engine.decision())
     }
 
@@ -282,7 +290,7 @@ impl Guard {
         self.observe_time(time_ms);
         self.engine.on_time(time_ms);
         self.watch.after_engine(&mut self.engine, time_ms);
-        self.persistence.after(&mut self.engine, time_ms);
+        self.persist(time_ms);
         self.guarded(self.engine.decision())
     }
 
@@ -331,9 +339,38 @@ impl Guard {
         &self.watch
     }
 
-    /// Health checks, alerts and incidents, for acknowledging, resolving and delivery.
+    /// Health checks, alerts and incidents, for acknowledging, resolving and delivery. Call
+    /// [`Guard::save_watch`] after a change made through it, so a restart keeps the change.
     pub fn watch_mut(&mut self) -> &mut Watch {
         &mut self.watch
+    }
+
+    /// Saves the watch state (through the journal's writer) when it changed since the last save.
+    pub fn save_watch(&mut self, time_ms: TimeMs) {
+        self.observe_time(time_ms);
+        self.watch_saves
+            .after(&mut self.persistence, &self.watch, time_ms);
+    }
+
+    /// Hands out the most urgent deliverable outbox item on any of `channels` and leases it.
+    /// The lease is saved, so a restart does not offer the item again before the lease ends.
+    pub fn poll_delivery(&mut self, channels: &[Channel], now_ms: TimeMs) -> Option<OutboxItem> {
+        let item = self.watch.alerts_mut().poll_delivery(channels, now_ms);
+        if item.is_some() {
+            self.save_watch(now_ms);
+        }
+        item
+    }
+
+    /// Records the result of delivering outbox item `id` and saves it, so a restart does not
+    /// deliver a delivered item again.
+    pub fn acknowledge_delivery(&mut self, id: u64, delivered: bool, now_ms: TimeMs) -> AckOutcome {
+        let outcome = self
+            .watch
+            .alerts_mut()
+            .acknowledge_delivery(id, delivered, now_ms);
+        self.save_watch(now_ms);
+        outcome
     }
 
     /// Opens an incident of `kind` at `time_ms` and runs its automatic actions; by default
@@ -348,7 +385,7 @@ impl Guard {
         let declared = self
             .watch
             .declare(&mut self.engine, kind, summary, "", time_ms);
-        self.persistence.after(&mut self.engine, time_ms);
+        self.persist(time_ms);
         declared
     }
 
@@ -368,8 +405,7 @@ impl Guard {
         let _ = self
             .engine
             .latch_block(Reason::PanicCaught, self.latest_time_ms);
-        self.persistence
-            .after(&mut self.engine, self.latest_time_ms);
+        self.persist(self.latest_time_ms);
     }
 
     /// The journal and state store of this account.
@@ -389,8 +425,7 @@ impl Guard {
     ///
     /// [`GuardError::Store`] when records stayed unsaved.
     pub fn close(mut self) -> Result<crate::store::CloseReport, GuardError> {
-        self.persistence
-            .save_final(&self.engine, self.latest_time_ms);
+        self.save_final();
         Ok(self.persistence.flush()?)
     }
 
@@ -398,6 +433,20 @@ impl Guard {
     #[cfg(any(test, feature = "test-panic"))]
     pub fn force_panic(&mut self) {
         self.force_panic = true;
+    }
+
+    /// Saves what changed: the engine state, then the watch state.
+    fn persist(&mut self, time_ms: TimeMs) {
+        self.persistence.after(&mut self.engine, time_ms);
+        self.watch_saves
+            .after(&mut self.persistence, &self.watch, time_ms);
+    }
+
+    fn save_final(&mut self) {
+        let time_ms = self.latest_time_ms;
+        self.persistence.save_final(&self.engine, time_ms);
+        self.watch_saves
+            .save_final(&mut self.persistence, &self.watch, time_ms);
     }
 
     fn observe_time(&mut self, time_ms: TimeMs) {
@@ -420,7 +469,6 @@ impl Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         // The journal's own drop then waits, bounded by the flush timeout, for the writer.
-        self.persistence
-            .save_final(&self.engine, self.latest_time_ms);
+        self.save_final();
     }
 }

@@ -6,14 +6,19 @@
 //! interval; every unacknowledged alert escalates exactly at each multiple of its priority's
 //! interval, each level once, until the path ends, and never after an acknowledgement; every
 //! CRITICAL notice reaches every CRITICAL channel despite a tight rate limit; and a run with
-//! save-and-restore steps sends exactly what the same run without them sends.
+//! save-and-restore steps, each through a real store (the journal's writer thread commits the
+//! state to SQLite and a reader loads it back), sends exactly what the same run without them
+//! sends.
 
 use mikrobot::alerts::{
     AlertConfig, AlertEngine, AlertSpec, AlertState, Category, Channel, Contact, ContactsConfig,
     Notice, NoticeKind, Priority, Rate,
 };
+use mikrobot::store::{Journal, StoreConfig, StoreReader, Synchronous};
 use proptest::prelude::*;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 const KEYS: usize = 4;
 
@@ -101,6 +106,44 @@ struct Driver {
     record: Record,
 }
 
+thread_local! {
+    /// One store for every case on this thread: opening a SQLite file per case would dominate
+    /// the run time. Each save overwrites the same key.
+    static STORE: (tempfile::TempDir, RefCell<Journal>, StoreConfig) = open_store();
+}
+
+fn open_store() -> (tempfile::TempDir, RefCell<Journal>, StoreConfig) {
+    // A process crash, not a power cut, is what a restart survives here, so skip the fsyncs.
+    let config = StoreConfig {
+        synchronous: Synchronous::Normal,
+        ..StoreConfig::default()
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let journal = Journal::open(&dir.path().join("journal.db"), &config).expect("store opens");
+    (dir, RefCell::new(journal), config)
+}
+
+/// Saves `state` through the journal's writer thread and loads it back with a reader once the
+/// writer has committed it.
+fn save_and_load(state: &AlertState, now: i64) -> AlertState {
+    STORE.with(|(dir, journal, config)| {
+        let mut journal = journal.borrow_mut();
+        let seq = journal
+            .save_state("alerts", now, state)
+            .expect("state saves");
+        assert!(
+            journal.wait_acked(seq, Duration::from_secs(10)),
+            "writer commits"
+        );
+        let path = dir.path().join("journal.db");
+        let reader = StoreReader::open(&path, config).expect("reader opens");
+        let loaded = reader
+            .load_state::<AlertState>("alerts")
+            .expect("state reads");
+        loaded.expect("state saved above").value
+    })
+}
+
 impl Driver {
     fn new() -> Self {
         let config = config();
@@ -173,8 +216,7 @@ impl Driver {
                 }
             }
             Op::SaveRestore if restore => {
-                let json = serde_json::to_string(self.engine.state()).expect("state saves");
-                let state: AlertState = serde_json::from_str(&json).expect("state restores");
+                let state = save_and_load(self.engine.state(), self.now);
                 assert_eq!(
                     &state,
                     self.engine.state(),

@@ -28,7 +28,9 @@ pub struct AlertState {
     pub inhibited: u64,
     /// Channel rate limits, MEDIUM batching and the outbox.
     pub dispatch: Dispatcher,
-    /// Notices not yet taken, oldest first.
+    /// Notices not yet taken, oldest first. They are not saved: the outbox carries what must
+    /// still be delivered, and up to 10 000 notices would make every save large.
+    #[serde(default, skip_serializing)]
     pub notices: VecDeque<Notice>,
 }
 

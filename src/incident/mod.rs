@@ -19,4 +19,4 @@ pub use book::{
 pub use config::{AutoAction, IncidentConfig, IncidentKind, Phase, PhaseTemplate, Policy};
 pub use react::{react_to_event, react_to_health};
 pub use response::{declare, Declared, Responders};
-pub use watch::{Watch, WatchConfig, WatchState};
+pub use watch::{Watch, WatchConfig, WatchState, WatchStateRef, WATCH_STATE_VERSION};

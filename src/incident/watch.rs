@@ -30,15 +30,30 @@ pub struct WatchConfig {
     pub incidents: IncidentConfig,
 }
 
+/// Version of the saved [`WatchState`] layout this build writes.
+pub const WATCH_STATE_VERSION: u32 = 1;
+
 /// Saved state of a [`Watch`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WatchState {
+    /// Layout version; a state saved before the field existed reads as 0.
+    #[serde(default)]
+    pub version: u32,
     /// The alerts, their timers and the outbox.
     pub alerts: AlertState,
     /// The incidents.
     pub incidents: IncidentState,
     /// The health checks.
     pub health: HealthState,
+}
+
+/// The state of a [`Watch`] borrowed for saving, serialized exactly as [`WatchState`].
+#[derive(Debug, Serialize)]
+pub struct WatchStateRef<'a> {
+    version: u32,
+    alerts: &'a AlertState,
+    incidents: &'a IncidentState,
+    health: &'a HealthState,
 }
 
 /// Health, alerts and incidents of one guarded account.
@@ -99,9 +114,20 @@ impl Watch {
     /// The state to save.
     pub fn state(&self) -> WatchState {
         WatchState {
+            version: WATCH_STATE_VERSION,
             alerts: self.alerts.state().clone(),
             incidents: self.incidents.state().clone(),
             health: self.health.state().clone(),
+        }
+    }
+
+    /// The state to save, borrowed instead of cloned.
+    pub fn saved_state(&self) -> WatchStateRef<'_> {
+        WatchStateRef {
+            version: WATCH_STATE_VERSION,
+            alerts: self.alerts.state(),
+            incidents: self.incidents.state(),
+            health: self.health.state(),
         }
     }
 

@@ -36,12 +36,14 @@ mod reader;
 mod record;
 pub mod schema;
 mod vfs;
+mod watch;
 mod writer;
 
 pub use config::{StoreConfig, Synchronous};
 pub use persist::{EnginePersistence, ENGINE_STATE_KEY};
 pub use reader::StoreReader;
 pub use record::{Record, RecordKind, Seq, StoredRecord, StoredState};
+pub use watch::{WatchPersistence, WATCH_STATE_KEY};
 pub use writer::{AppendError, CloseReport, Journal, StoreStatus};
 
 use rusqlite::{Connection, OpenFlags};

@@ -173,6 +173,33 @@ impl EnginePersistence {
         self.update_latch(engine, time_ms);
     }
 
+    /// Saves another subsystem's state under `key` through the journal, and returns whether the
+    /// journal accepted it. A rejected save latches [`Reason::PersistFailed`] at the next
+    /// [`EnginePersistence::after`], as a failed engine save does.
+    pub fn save_other<T: serde::Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        time_ms: TimeMs,
+        value: &T,
+    ) -> bool {
+        match self.journal.save_state(key, time_ms, value) {
+            Ok(seq) => {
+                self.last_save_seq = self.last_save_seq.max(seq);
+                true
+            }
+            Err(error) => {
+                log::error!("saving state {key:?} failed: {error}");
+                self.latched_pending = true;
+                false
+            }
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Saves the state unless the last save already holds it exactly; called when
     /// the guard closes, so a reopen restores every field.
     pub fn save_final(&mut self, engine: &Engine, time_ms: TimeMs) {
