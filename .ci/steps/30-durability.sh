@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Durability: the crash test (SIGKILL of a journal writer, 1,000 cycles unless
-# MIKROBOT_CRASH_CYCLES says otherwise) and the fault-injection tests, with their
+# Durability: the crash test (SIGKILL of a guard feeding its engine and journal,
+# 1,000 cycles unless MIKROBOT_CRASH_CYCLES sets another count, about 3 minutes on
+# 2 busy cores) and the fault-injection tests, with their
 # counts printed. The disk-full test mounts a small tmpfs and skips, saying why,
 # where mounting is not permitted.
 set -euo pipefail

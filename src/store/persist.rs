@@ -64,6 +64,7 @@ pub struct EnginePersistence {
     saved: Option<(Fingerprint, Option<u64>)>,
     last_save_ms: TimeMs,
     last_save_seq: Seq,
+    engine_save_seq: Seq,
     interval_ms: TimeMs,
     latched: bool,
     latched_pending: bool,
@@ -96,6 +97,7 @@ impl EnginePersistence {
         }
         let persistence = EnginePersistence {
             last_save_seq: journal.acked_seq(),
+            engine_save_seq: 0,
             journal,
             saved: restored.as_ref().map(|state| {
                 (
@@ -111,6 +113,12 @@ impl EnginePersistence {
             path,
         };
         Ok((persistence, restored))
+    }
+
+    /// Sequence number of the latest engine-state save handed to the writer, or 0
+    /// before the first save since open.
+    pub fn last_engine_save_seq(&self) -> Seq {
+        self.engine_save_seq
     }
 
     /// The journal, for the other subsystems' records and states.
@@ -166,6 +174,7 @@ impl EnginePersistence {
                     self.saved = Some((fingerprint, peak));
                     self.last_save_ms = time_ms;
                     self.last_save_seq = seq;
+                    self.engine_save_seq = seq;
                 }
                 Err(error) => self.note(Err(error)),
             }
@@ -212,6 +221,7 @@ impl EnginePersistence {
         {
             Ok(seq) => {
                 self.last_save_seq = seq;
+                self.engine_save_seq = seq;
                 self.final_saved = Some(engine.state().clone());
             }
             Err(error) => log::error!("final engine-state save failed: {error}"),
