@@ -94,6 +94,19 @@ fn host_sample_json_fields() {
 }
 
 #[test]
+fn host_sample_lists_watch_sections() {
+    let report = json_of(&["--json"]);
+    assert!(report["alerts"].is_array(), "{report}");
+    assert!(report["incidents"].is_array(), "{report}");
+    assert!(report["health"]["checks"].is_array(), "{report}");
+    let output = run_host(&[]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Health: "), "{text}");
+    assert!(text.contains("Alerts raised: "), "{text}");
+    assert!(text.contains("Incidents: "), "{text}");
+}
+
+#[test]
 fn host_rejects_unknown_rules() {
     let stderr = failure_of(&["--rules", "ftmo-3step"]);
     assert!(stderr.contains("ftmo-3step"), "{stderr}");
@@ -214,6 +227,58 @@ fn host_hfm_report_acceptance() {
         .map(|a| a.2.as_str())
         .collect();
     assert_eq!(eurjpy, vec!["2025-05-01T19:43:08Z"]);
+}
+
+#[test]
+#[ignore = "reads ../shared/data"]
+fn host_hfm_lists_alerts_and_incidents() {
+    let report = json_of(&["--report", &data_path("mt5-report-hfm-demo.xlsx"), "--json"]);
+    let incidents = report["incidents"].as_array().expect("incidents list");
+    let violation = incidents
+        .iter()
+        .find(|incident| incident["kind"] == "compliance_violation")
+        .expect("the breach opens a compliance-violation incident");
+    assert_eq!(violation["opened"], "2025-05-06T12:50:56Z");
+    let actions: Vec<&str> = violation["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|action| action["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions[..4],
+        [
+            "open_incident",
+            "halt_trading",
+            "preserve_evidence",
+            "notify"
+        ]
+    );
+    let alerts = report["alerts"].as_array().expect("alerts list");
+    let alert = alerts
+        .iter()
+        .find(|alert| alert["id"] == violation["alert_id"])
+        .expect("the incident's alert");
+    assert_eq!(alert["priority"], "CRITICAL");
+    assert_eq!(alert["category"], "compliance");
+    assert_eq!(alert["time"], "2025-05-06T12:50:56Z");
+    assert!(alert["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("daily_loss")));
+    let escalations = alert["escalations"].as_array().expect("escalations");
+    assert_eq!(escalations.len(), 2);
+    assert_eq!(escalations[0]["role"], "risk_manager");
+    assert_eq!(report["health"]["overall"], "critical");
+
+    let text = run_host(&["--report", &data_path("mt5-report-hfm-demo.xlsx")]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Health: critical"), "{text}");
+    assert!(text.contains("CRITICAL compliance.incident.1"), "{text}");
+    assert!(
+        text.contains("escalated to level 1 (risk_manager)"),
+        "{text}"
+    );
+    assert!(text.contains("compliance_violation [open]"), "{text}");
 }
 
 #[test]

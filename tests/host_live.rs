@@ -75,6 +75,13 @@ fn live_mode_replays_bundled_bars() {
     check_latency_rows(&text, signals);
     assert!(text.contains("Per-day compliance status"), "{text}");
     assert!(text.contains("XPWS: EURUSD"), "{text}");
+    assert!(text.contains("Health: ok"), "{text}");
+    assert!(
+        text.contains("execution_success  ok       100.00 %"),
+        "{text}"
+    );
+    assert!(text.contains("Alerts raised: "), "{text}");
+    assert!(text.contains("Incidents: 0"), "{text}");
 }
 
 #[test]

@@ -101,3 +101,57 @@ fn metrix_replay_one_step_best_day() {
     assert_eq!(rule.status, "not_met");
     assert_eq!(rule.value, 3479.50);
 }
+
+#[test]
+#[ignore = "reads ../shared/data"]
+fn hfm_breach_opens_incident_and_alert() {
+    let path = common::shared_data("mt5-report-hfm-demo.xlsx");
+    let import = import_file(&path, &ImportOptions::default()).unwrap();
+    let report = replay(&import, &ReplayOptions::default()).unwrap();
+    let incidents = &report.watch.incidents;
+    let violation = incidents
+        .iter()
+        .find(|incident| incident.kind == "compliance_violation")
+        .expect("the daily-loss breach opens a compliance-violation incident");
+    assert_eq!(violation.opened, "2025-05-06T12:50:56Z");
+    let actions: Vec<&str> = violation
+        .actions
+        .iter()
+        .map(|a| a.action.as_str())
+        .collect();
+    assert!(actions.contains(&"halt_trading"), "{actions:?}");
+    let automatic = &violation.actions[..4];
+    assert!(
+        automatic.iter().all(|a| a.outcome == "done"),
+        "{automatic:?}"
+    );
+    let missed = violation.actions.last().expect("actions");
+    assert_eq!(missed.action, "deadline_missed");
+    assert_eq!(missed.time, "2025-05-06T12:51:11Z", "15 s after the breach");
+
+    let alert_id = violation.alert_id.expect("the incident queues an alert");
+    let alert = report
+        .watch
+        .alerts
+        .iter()
+        .find(|alert| alert.id == alert_id)
+        .expect("the incident's alert is listed");
+    assert_eq!(alert.priority, "CRITICAL");
+    assert_eq!(alert.category, "compliance");
+    assert_eq!(alert.time, violation.opened);
+    // Nobody acknowledges in a replay, so the alert climbs the whole compliance chain.
+    let roles: Vec<Option<&str>> = alert
+        .escalations
+        .iter()
+        .map(|e| e.role.as_deref())
+        .collect();
+    assert_eq!(roles, [Some("risk_manager"), Some("legal")]);
+    let times: Vec<&str> = alert.escalations.iter().map(|e| e.time.as_str()).collect();
+    assert_eq!(times, ["2025-05-06T12:55:56Z", "2025-05-06T13:00:56Z"]);
+    assert_eq!(report.compliance.verdict, "close_all");
+
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["alerts"].is_array());
+    assert!(json["incidents"].is_array());
+    assert_eq!(json["health"]["overall"], "critical");
+}

@@ -15,8 +15,10 @@ use mikrobot::account::{
 };
 use mikrobot::bars::{parse_histdata, sample_histdata, Bar, BarSeries};
 use mikrobot::compliance::{Engine, History, RuleKind, RuleSet, Verdict};
+use mikrobot::incident::{Watch, WatchConfig};
 use mikrobot::latency::{LatencyReport, LatencyTracker, Stage, StageSummary};
 use mikrobot::queue::{Consumer, PopError, QueueConfig, Signal, SignalQueue};
+use mikrobot::replay::WatchReport;
 use mikrobot::xpws::XpwsMode;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -119,6 +121,8 @@ fn rule_set(args: &Args) -> Result<RuleSet, String> {
 /// The EA side of the run: engine, account, strategy and the queue's producer end.
 struct Session {
     engine: Engine,
+    /// Health checks, alerts and incidents, fed after every engine call as the guard does.
+    watch: Watch,
     symbol: Symbol,
     balance: f64,
     position: Option<(Position, f64)>,
@@ -146,6 +150,7 @@ struct Outcome {
     final_verdict: Verdict,
     final_reason: &'static str,
     signals: u64,
+    watch: WatchReport,
 }
 
 impl Session {
@@ -161,6 +166,9 @@ impl Session {
             open_positions: 0,
             time_ms: opened_ms,
         });
+        // No vitals sampler: the demo reports the account's checks, not this machine's.
+        let mut watch = Watch::new(WatchConfig::default(), std::path::Path::new("."), false);
+        watch.after_engine(&mut engine, opened_ms);
         let latency =
             Arc::new(LatencyTracker::new(Default::default()).map_err(|error| error.to_string())?);
         let (queue, consumer) =
@@ -173,6 +181,7 @@ impl Session {
         };
         Ok(Session {
             engine,
+            watch,
             symbol: ShortText::new("EURUSD").expect("fits"),
             balance: capital,
             position: None,
@@ -222,6 +231,7 @@ impl Session {
             final_verdict: decision.verdict,
             final_reason: decision.reason.as_str(),
             signals: self.next_id - 1,
+            watch: WatchReport::of(&self.watch),
             days: self.days,
             tally: self.tally,
         })
@@ -278,7 +288,7 @@ impl Session {
         });
         let equity = self.balance + floating;
         let open = u32::from(self.position.is_some());
-        let decision = self.engine.on_snapshot(&Snapshot {
+        let snapshot = Snapshot {
             time_ms,
             balance: self.balance,
             equity,
@@ -287,7 +297,11 @@ impl Session {
             connected: true,
             open_positions: open,
             pending_orders: 0,
-        });
+        };
+        self.engine.on_snapshot(&snapshot);
+        // A breach opens its incident and latches the halt here, before the decision is read.
+        self.watch.after_snapshot(&mut self.engine, &snapshot);
+        let decision = self.engine.decision();
         if let Some(day) = self.days.last_mut() {
             day.min_equity = day.min_equity.min(equity);
         }
@@ -305,7 +319,7 @@ impl Session {
         if decision.verdict != Verdict::MayTrade && !self.tally.reasons.contains(&reason) {
             self.tally.reasons.push(reason);
         }
-        while self.engine.pop_event().is_some() {
+        while self.watch.pop_event().is_some() {
             self.tally.engine_events += 1;
         }
         let daily = self.engine.report(RuleKind::DailyLoss).copied();
@@ -462,6 +476,8 @@ impl Session {
         };
         self.ticket += 1;
         self.engine.on_deal(&deal);
+        self.watch.record_execution(deal.time_ms, true);
+        self.watch.after_engine(&mut self.engine, deal.time_ms);
     }
 }
 
@@ -574,6 +590,8 @@ impl Outcome {
         ] {
             latency_row(&mut out, name, summary);
         }
+        let _ = writeln!(out);
+        let _ = write!(out, "{}", self.watch);
         out
     }
 }

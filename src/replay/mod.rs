@@ -10,18 +10,21 @@ mod events;
 mod report;
 pub mod sample;
 mod text;
+mod watch_report;
 
 pub use events::{Evaluation, Event, EventStream};
 pub use report::{
     cents, ratio, ActivationReport, BestDayReport, BreachReport, CashFlowReport, ComplianceReport,
     Report, RuleOutcome, XpwsReport,
 };
+pub use watch_report::{ActionReport, AlertReport, EscalationReport, IncidentReport, WatchReport};
 
 use crate::account::Deal;
 use crate::compliance::{
     ConfigError, Decision, Engine, EngineEvent, History, RuleKind, RuleReport, RuleSet, RuleStatus,
 };
 use crate::import::Import;
+use crate::incident::{Watch, WatchConfig};
 use crate::stats;
 use crate::time::{rfc3339, ServerClock};
 
@@ -89,11 +92,22 @@ pub fn replay(import: &Import, options: &ReplayOptions) -> Result<Report, Replay
     let rules = rule_set(&options.rules, initial_balance);
     let stream = EventStream::from_import(import, initial_balance);
     let mut engine = Engine::new(rules.clone())?;
-    let mut collected = Collected::default();
+    let mut collected = Collected {
+        breaches: Vec::new(),
+        last_decision: None,
+        watch: replay_watch(),
+    };
     feed(&mut engine, &stream, &mut collected);
     Ok(build_report(
         import, options, &rules, &stream, &engine, &collected, inferred,
     ))
+}
+
+/// The watch a replay runs beside the engine, as the guard does: default health, alert and
+/// incident settings, and no vitals sampler, because the machine's vitals are unrelated to a
+/// replayed account.
+fn replay_watch() -> Watch {
+    Watch::new(WatchConfig::default(), std::path::Path::new("."), false)
 }
 
 fn initial_balance(import: &Import, options: &ReplayOptions) -> Result<(f64, bool), ReplayError> {
@@ -126,10 +140,12 @@ fn rule_set(choice: &RuleChoice, initial_balance: f64) -> RuleSet {
 }
 
 /// Breaches and the last decision, taken from the engine while the events were fed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Collected {
     breaches: Vec<(RuleKind, crate::compliance::Breach)>,
     last_decision: Option<Decision>,
+    /// Health checks, alerts and incidents, fed after every engine call.
+    watch: Watch,
 }
 
 /// Loads the opening as the history, then feeds every event. The engine's
@@ -144,20 +160,57 @@ fn feed(engine: &mut Engine, stream: &EventStream, collected: &mut Collected) {
         open_positions: 0,
         time_ms: stream.start_ms,
     };
-    collected.last_decision = Some(engine.load_history(&history));
+    engine.load_history(&history);
+    collected.watch.after_engine(engine, stream.start_ms);
     drain(engine, collected);
     for event in &stream.events {
-        let decision = match event {
-            Event::Deal(deal) => engine.on_deal(deal),
-            Event::Snapshot(snapshot) => engine.on_snapshot(snapshot),
-        };
-        collected.last_decision = Some(decision);
+        run_timers_before(&mut collected.watch, event.time_ms());
+        match event {
+            Event::Deal(deal) => {
+                engine.on_deal(deal);
+                collected.watch.after_engine(engine, deal.time_ms);
+            }
+            Event::Snapshot(snapshot) => {
+                engine.on_snapshot(snapshot);
+                collected.watch.after_snapshot(engine, snapshot);
+            }
+        }
         drain(engine, collected);
     }
 }
 
-fn drain(engine: &mut Engine, collected: &mut Collected) {
-    while let Some(event) = engine.pop_event() {
+/// Runs the watch's timers (escalations, deferred notices, digests, incident deadlines) at
+/// each time they fall due before `time_ms`, so that a replay with hours between deals
+/// stamps each escalation with its own time rather than the next deal's.
+fn run_timers_before(watch: &mut Watch, time_ms: crate::account::TimeMs) {
+    let mut last = None;
+    loop {
+        let deadline = watch
+            .incidents()
+            .open_incidents()
+            .iter()
+            .filter(|incident| !incident.deadline_missed && incident.responded.is_none())
+            .map(|incident| incident.respond_by_ms + 1)
+            .min();
+        let due = [watch.alerts().next_due_ms(), deadline]
+            .into_iter()
+            .flatten()
+            .min();
+        match due {
+            // A timer that did not move after it ran would repeat forever; the guard is cheap.
+            Some(due) if due < time_ms && last.is_none_or(|last| due > last) => {
+                watch.tick(due);
+                last = Some(due);
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Takes the engine's events after the watch reacted to them, and the decision that follows.
+fn drain(engine: &Engine, collected: &mut Collected) {
+    collected.last_decision = Some(engine.decision());
+    while let Some(event) = collected.watch.pop_event() {
         if let EngineEvent::Breached { rule, breach } = event {
             collected.breaches.push((rule, breach));
         }
@@ -224,6 +277,7 @@ fn build_report(
         xpws: xpws_report(engine),
         compliance: compliance_report(engine, collected, decision),
         mt5_results: import.results.clone(),
+        watch: WatchReport::of(&collected.watch),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The replay report: statistics, cash flows, XPWS activations and the
 //! compliance outcome, as one serialisable value.
 
+use super::watch_report::WatchReport;
 use crate::import::{Format, Mt5Results};
 use serde::Serialize;
 
@@ -76,6 +77,10 @@ pub struct Report {
     pub compliance: ComplianceReport,
     /// MT5's own Results section, when the file has one.
     pub mt5_results: Option<Mt5Results>,
+    /// The health summary and the `alerts` and `incidents` lists of the watch that ran beside
+    /// the engine, as top-level fields.
+    #[serde(flatten)]
+    pub watch: WatchReport,
 }
 
 /// The most profitable firm day.

@@ -30,7 +30,9 @@ impl fmt::Display for Report {
         writeln!(f)?;
         self.write_xpws(f)?;
         writeln!(f)?;
-        self.write_compliance(f)
+        self.write_compliance(f)?;
+        writeln!(f)?;
+        write!(f, "{}", self.watch)
     }
 }
 
