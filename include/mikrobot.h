@@ -12,7 +12,7 @@
 
 // Version of the C ABI. It changes whenever an export or a shared struct changes, and a caller
 // built for another version is rejected at open.
-#define MB_ABI_VERSION 2
+#define MB_ABI_VERSION 3
 
 // Major version of the crate the header was generated from.
 #define MB_VERSION_MAJOR 0
@@ -191,6 +191,137 @@
 // [`mb_signal_pop_utf16`] and [`mb_signal_pop_utf8`] require at least this much.
 #define MB_SYMBOL_CAPACITY 33
 
+// `MbOutboxItem.channel`: the terminal's `Alert` box.
+#define MB_CHANNEL_SCREEN 0
+
+// `MbOutboxItem.channel`: an MT5 push notification (`SendNotification`).
+#define MB_CHANNEL_PUSH 1
+
+// `MbOutboxItem.channel`: email (`SendMail`).
+#define MB_CHANNEL_EMAIL 2
+
+// `MbOutboxItem.channel`: SMS through a gateway reached with `WebRequest`.
+#define MB_CHANNEL_SMS 3
+
+// `MbOutboxItem.channel`: an HTTP POST of the item's text, which is JSON (`WebRequest`).
+#define MB_CHANNEL_WEBHOOK 4
+
+// Channel mask of `mb_guard_outbox_poll` with every channel; bit `1 << MB_CHANNEL_*` selects
+// one channel.
+#define MB_CHANNELS_ALL 31
+
+// Text part of an outbox item: the subject line (email) or title.
+#define MB_OUTBOX_SUBJECT 0
+
+// Text part of an outbox item: the text to deliver.
+#define MB_OUTBOX_TEXT 1
+
+// Text part of an outbox item: the recipients, one per line (`\n` between them), empty for
+// the screen and push channels.
+#define MB_OUTBOX_RECIPIENTS 2
+
+// Outcome of `mb_guard_outbox_ack`: delivered and removed from the outbox.
+#define MB_DELIVERY_DELIVERED 0
+
+// Outcome of `mb_guard_outbox_ack`: failed, and offered again at `retry_at_ms`.
+#define MB_DELIVERY_RETRY 1
+
+// Outcome of `mb_guard_outbox_ack`: failed too often and given up (never a CRITICAL item).
+#define MB_DELIVERY_GIVEN_UP 2
+
+// Outcome of `mb_guard_outbox_ack`: no item has the id (already acknowledged, or given up).
+#define MB_DELIVERY_UNKNOWN_ITEM 3
+
+// Health level: inside every level.
+#define MB_HEALTH_OK 0
+
+// Health level: past the warning level.
+#define MB_HEALTH_WARNING 1
+
+// Health level: the metric could not be read, so its state is not known.
+#define MB_HEALTH_UNKNOWN 2
+
+// Health level: past the critical level.
+#define MB_HEALTH_CRITICAL 3
+
+// `MbHealthCheck.check`: CPU use of the machine, percent.
+#define MB_CHECK_CPU 0
+
+// `MbHealthCheck.check`: memory use of the machine, percent.
+#define MB_CHECK_MEMORY 1
+
+// `MbHealthCheck.check`: use of the volume that contains the state directory, percent.
+#define MB_CHECK_DISK 2
+
+// `MbHealthCheck.check`: share of time connected to the trade server, percent.
+#define MB_CHECK_CONNECTIVITY 3
+
+// `MbHealthCheck.check`: signal latency, milliseconds.
+#define MB_CHECK_SIGNAL_LATENCY 4
+
+// `MbHealthCheck.check`: share of orders that executed, percent.
+#define MB_CHECK_EXECUTION_SUCCESS 5
+
+// `MbHealthCheck.check`: number of breached compliance rules.
+#define MB_CHECK_COMPLIANCE 6
+
+// `MbHealthCheck.check`: share of the daily loss limit used, percent.
+#define MB_CHECK_DAILY_LIMIT_USED 7
+
+// Number of health checks `mb_guard_health` writes.
+#define MB_CHECK_COUNT 8
+
+// Reason code of a reading: the value is known.
+#define MB_UNKNOWN_NONE 0
+
+// Reason code of a reading: the sampler has not taken a sample yet.
+#define MB_UNKNOWN_NOT_SAMPLED_YET 1
+
+// Reason code of a reading: the metric is a rate and needs a second sample.
+#define MB_UNKNOWN_NEEDS_SECOND_SAMPLE 2
+
+// Reason code of a reading: this platform has no safe way to read the metric.
+#define MB_UNKNOWN_NOT_SUPPORTED 3
+
+// Reason code of a reading: no mounted volume contains the state directory.
+#define MB_UNKNOWN_DISK_NOT_FOUND 4
+
+// Reason code of a reading: the operating system call failed.
+#define MB_UNKNOWN_READ_FAILED 5
+
+// Reason code of a reading: this process was not found in the process table.
+#define MB_UNKNOWN_PROCESS_NOT_FOUND 6
+
+// `MbIncident.kind`: the library, the terminal or the machine failed.
+#define MB_INCIDENT_SYSTEM_FAILURE 0
+
+// `MbIncident.kind`: trading stopped working.
+#define MB_INCIDENT_TRADING_INTERRUPTION 1
+
+// `MbIncident.kind`: a prop-firm rule was breached.
+#define MB_INCIDENT_COMPLIANCE_VIOLATION 2
+
+// `MbIncident.kind`: unexpected access or tampering.
+#define MB_INCIDENT_SECURITY 3
+
+// `MbIncident.status`: open, with no response yet.
+#define MB_INCIDENT_STATUS_OPEN 0
+
+// `MbIncident.status`: someone responded.
+#define MB_INCIDENT_STATUS_RESPONDED 1
+
+// Recovery checklist phase: 0 to 5 minutes, find out what happened.
+#define MB_PHASE_ASSESS 0
+
+// Recovery checklist phase: 5 to 15 minutes, contain it.
+#define MB_PHASE_RESPOND 1
+
+// Recovery checklist phase: 15 to 60 minutes, restore normal operation.
+#define MB_PHASE_RECOVER 2
+
+// Recovery checklist phase: 1 to 24 hours, learn from it.
+#define MB_PHASE_REVIEW 3
+
 // Result of every export that can fail.
 //
 // The numbers are part of the ABI: a value is never renumbered or reused. A retired value
@@ -315,6 +446,26 @@ typedef struct {
     int32_t entry;
 } MbDeal;
 
+// One notification waiting for delivery; its subject, text and recipients come from
+// `mb_guard_outbox_text_utf16` with its `id`.
+typedef struct {
+    // Identifier to fetch the texts and to acknowledge the delivery with.
+    uint64_t id;
+    // The alert to acknowledge or resolve with `mb_guard_alert_*`, or 0 for a digest of
+    // several alerts.
+    uint64_t alert_id;
+    // Server time in milliseconds the item was queued.
+    int64_t created_ms;
+    // `MB_CHANNEL_*`: how to deliver it.
+    int32_t channel;
+    // `MB_PRIORITY_*` of the alert (the highest one, for a digest).
+    int32_t priority;
+    // Delivery attempts that failed so far.
+    int32_t attempts;
+    // Number of recipients.
+    int32_t recipients;
+} MbOutboxItem;
+
 // One event the engine raised, for the EA to log and alert on.
 typedef struct {
     // Server time of the event in milliseconds.
@@ -340,6 +491,103 @@ typedef struct {
     int32_t reserved;
 } MbEvent;
 
+// The overall health and the latest vitals sample it took in.
+typedef struct {
+    // Server time in milliseconds of the latest vitals sample, or 0 before the first.
+    int64_t vitals_time_ms;
+    // Samples the vitals sampler has taken since the guard opened.
+    uint64_t vitals_samples;
+    // `MB_HEALTH_*`: the worst confirmed level of any check.
+    int32_t overall;
+    // Number of checks, `MB_CHECK_COUNT`.
+    int32_t checks;
+    // 1 when the vitals sampler thread runs, else 0 (CPU, memory and disk then stay unknown).
+    int32_t sampler;
+    // Always 0; keeps the size a multiple of 8.
+    int32_t reserved;
+} MbHealth;
+
+// One health check: its confirmed level and its latest value.
+typedef struct {
+    // The latest value in the check's unit, or NaN when it is unknown (see `unknown`).
+    double value;
+    // `MB_CHECK_*`.
+    int32_t check;
+    // `MB_HEALTH_*`: the confirmed level.
+    int32_t level;
+    // `MB_UNKNOWN_*`: 0 when `value` is known, else why it is not.
+    int32_t unknown;
+    // 1 when the latest sample disagrees with the level and waits for confirmation.
+    int32_t soft;
+    // 1 while flap suppression keeps the check's changes quiet.
+    int32_t flapping;
+    // Always 0; keeps the size a multiple of 8.
+    int32_t reserved;
+} MbHealthCheck;
+
+// The latest system vitals, as the sampler thread published them. Each value is NaN when it
+// is unknown, and its `*_unknown` field gives the `MB_UNKNOWN_*` reason.
+typedef struct {
+    // Server time in milliseconds of the sample, or 0 before the first.
+    int64_t time_ms;
+    // Samples taken since the sampler started.
+    uint64_t samples;
+    // CPU use of the whole machine since the previous sample, percent.
+    double cpu_percent;
+    // Average of the recent CPU samples, percent.
+    double cpu_average_percent;
+    // Memory in use on the machine, percent of physical memory.
+    double memory_percent;
+    // Space in use on the volume that contains the state directory, percent.
+    double disk_percent;
+    // Resident memory (working set) of this process, bytes.
+    double process_memory_bytes;
+    // Bytes this process wrote to disk per second since the previous sample.
+    double process_disk_write_bytes_per_s;
+    // `MB_UNKNOWN_*` of `cpu_percent`.
+    int32_t cpu_unknown;
+    // `MB_UNKNOWN_*` of `cpu_average_percent`.
+    int32_t cpu_average_unknown;
+    // `MB_UNKNOWN_*` of `memory_percent`.
+    int32_t memory_unknown;
+    // `MB_UNKNOWN_*` of `disk_percent`.
+    int32_t disk_unknown;
+    // `MB_UNKNOWN_*` of `process_memory_bytes`.
+    int32_t process_memory_unknown;
+    // `MB_UNKNOWN_*` of `process_disk_write_bytes_per_s`.
+    int32_t process_disk_write_unknown;
+} MbVitals;
+
+// One open incident; its summary and checklist items come from `mb_guard_incident_*`.
+typedef struct {
+    // Identifier.
+    uint64_t id;
+    // Server time in milliseconds it opened.
+    int64_t opened_ms;
+    // Server time in milliseconds by which someone must respond.
+    int64_t respond_by_ms;
+    // Server time in milliseconds someone responded, or 0.
+    int64_t responded_ms;
+    // The alert that notifies its escalation chain, or 0 before one is queued.
+    uint64_t alert_id;
+    // `MB_INCIDENT_*` kind.
+    int32_t kind;
+    // `MB_INCIDENT_STATUS_*`.
+    int32_t status;
+    // 1 when the response deadline passed without a response.
+    int32_t deadline_missed;
+    // 1 when log rotation keeps the logs of its day.
+    int32_t preserve_logs;
+    // Items in its recovery checklist.
+    int32_t checklist_items;
+    // Checklist items ticked off.
+    int32_t checklist_done;
+    // Actions recorded, with their results.
+    int32_t actions;
+    // Always 0; keeps the size a multiple of 8.
+    int32_t reserved;
+} MbIncident;
+
 // The caller's build: its ABI version and the size of each shared struct.
 typedef struct {
     // [`MB_ABI_VERSION`] as the caller's header defines it.
@@ -362,6 +610,16 @@ typedef struct {
     uint32_t signal_size;
     // `sizeof(MbLatencySummary)`.
     uint32_t latency_summary_size;
+    // `sizeof(MbOutboxItem)`.
+    uint32_t outbox_item_size;
+    // `sizeof(MbHealth)`.
+    uint32_t health_size;
+    // `sizeof(MbHealthCheck)`.
+    uint32_t health_check_size;
+    // `sizeof(MbVitals)`.
+    uint32_t vitals_size;
+    // `sizeof(MbIncident)`.
+    uint32_t incident_size;
 } MbAbi;
 
 // A trade signal for the executor; its symbol is a separate text argument.
@@ -597,6 +855,101 @@ MbStatus mb_guard_history_end(MbHandle handle,
 // `decision` is null or writable.
 MbStatus mb_guard_feed_time(MbHandle handle, int64_t time_ms, MbDecision *decision);
 
+// Takes the most urgent outbox item that may be delivered at server time `time_ms` and writes
+// it to `item`. `channels` selects the channels the caller delivers, with bit
+// `1 << MB_CHANNEL_*` per channel (`MB_CHANNELS_ALL` for all). The item stays leased to the
+// caller until it is acknowledged or its lease runs out. `written` receives 1 when an item was
+// taken and 0 when none is due.
+//
+// Pushes are paced to MT5's limits (2 a second, 10 a minute): a push past them stays queued.
+// Returns `MB_STATUS_INVALID_ARGUMENT` for a mask that is 0 or has bits above
+// `MB_CHANNELS_ALL`.
+//
+// # Safety
+//
+// `item` and `written` are null or writable.
+MbStatus mb_guard_outbox_poll(MbHandle handle,
+                              int64_t time_ms,
+                              uint32_t channels,
+                              MbOutboxItem *item,
+                              int32_t *written);
+
+// Writes one text part (`MB_OUTBOX_SUBJECT`, `MB_OUTBOX_TEXT` or `MB_OUTBOX_RECIPIENTS`) of
+// the outbox item `item_id` into `buffer` as UTF-16.
+//
+// Returns `MB_STATUS_BUFFER_TOO_SMALL` with `needed` set when the text does not fit, so call
+// again with a larger buffer (the item stays leased). Returns `MB_STATUS_INVALID_ARGUMENT` for
+// an unknown part or an item no longer in the outbox.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` units; `needed` is null or writable.
+MbStatus mb_guard_outbox_text_utf16(MbHandle handle,
+                                    uint64_t item_id,
+                                    int32_t part,
+                                    uint16_t *buffer,
+                                    uint32_t capacity,
+                                    uint32_t *needed);
+
+// Writes one text part of an outbox item as [`mb_guard_outbox_text_utf16`] does, in UTF-8.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` bytes; `needed` is null or writable.
+MbStatus mb_guard_outbox_text_utf8(MbHandle handle,
+                                   uint64_t item_id,
+                                   int32_t part,
+                                   char *buffer,
+                                   uint32_t capacity,
+                                   uint32_t *needed);
+
+// Records the result of delivering the outbox item `item_id` at server time `time_ms`:
+// `delivered` is 1 when it was delivered and 0 when the delivery failed.
+//
+// `outcome` receives an `MB_DELIVERY_*` code, and `retry_at_ms` the server time the item is
+// offered again after a failure (`MB_DELIVERY_RETRY`), else 0. A failed item is retried with a
+// doubling delay, and a non-CRITICAL one is given up after the configured attempts. Returns
+// `MB_STATUS_INVALID_ARGUMENT` for `delivered` other than 0 or 1.
+//
+// # Safety
+//
+// `outcome` and `retry_at_ms` are null or writable.
+MbStatus mb_guard_outbox_ack(MbHandle handle,
+                             uint64_t item_id,
+                             int32_t delivered,
+                             int64_t time_ms,
+                             int32_t *outcome,
+                             int64_t *retry_at_ms);
+
+// Acknowledges the live alert `alert_id` at server time `time_ms` on behalf of `by` (UTF-16),
+// which stops its escalation. Acknowledging it again changes nothing.
+//
+// Returns `MB_STATUS_INVALID_ARGUMENT` for an empty `by` or an alert that is not live.
+//
+// # Safety
+//
+// `by` is null or NUL-terminated UTF-16.
+MbStatus mb_guard_alert_acknowledge_utf16(MbHandle handle,
+                                          uint64_t alert_id,
+                                          const uint16_t *by,
+                                          int64_t time_ms);
+
+// Acknowledges a live alert as [`mb_guard_alert_acknowledge_utf16`] does, with `by` in UTF-8.
+//
+// # Safety
+//
+// `by` is null or NUL-terminated UTF-8.
+MbStatus mb_guard_alert_acknowledge_utf8(MbHandle handle,
+                                         uint64_t alert_id,
+                                         const char *by,
+                                         int64_t time_ms);
+
+// Resolves the live alert `alert_id` at server time `time_ms`, which notifies the roles that
+// were notified of it.
+//
+// Returns `MB_STATUS_INVALID_ARGUMENT` for an alert that is not live.
+MbStatus mb_guard_alert_resolve(MbHandle handle, uint64_t alert_id, int64_t time_ms);
+
 // Takes the oldest pending event of the guard and writes it to `event`, with a one-line
 // message for the operator in UTF-16 into `message` of `capacity` units.
 //
@@ -637,6 +990,132 @@ MbStatus mb_reason_describe_utf16(int32_t reason,
 //
 // `buffer` is null or writable for `capacity` bytes; `needed` is null or writable.
 MbStatus mb_reason_describe_utf8(int32_t reason, char *buffer, uint32_t capacity, uint32_t *needed);
+
+// Writes the overall health to `health` and each check's level and latest value into
+// `checks`, an array of `capacity` elements; `count` receives `MB_CHECK_COUNT`.
+//
+// The checks take in the sampler's vitals at each engine call (a snapshot, a deal or
+// `mb_guard_feed_time`), so call `mb_guard_feed_time` first to read the newest sample.
+// Returns `MB_STATUS_BUFFER_TOO_SMALL` when `capacity` is below the number of checks; the
+// summary and the first `capacity` checks are written. `checks` may be null when `capacity`
+// is 0.
+//
+// # Safety
+//
+// `health` and `count` are null or writable; `checks` is null or writable for `capacity`
+// elements.
+MbStatus mb_guard_health(MbHandle handle,
+                         MbHealth *health,
+                         MbHealthCheck *checks,
+                         uint32_t capacity,
+                         uint32_t *count);
+
+// Writes the latest system vitals the sampler thread published. The read takes no lock and
+// allocates nothing; without a sampler every value is unknown.
+//
+// # Safety
+//
+// `vitals` is null or writable.
+MbStatus mb_guard_vitals(MbHandle handle, MbVitals *vitals);
+
+// Writes each open incident into `incidents`, an array of `capacity` elements, oldest first,
+// and their number into `count`.
+//
+// Returns `MB_STATUS_BUFFER_TOO_SMALL` when `capacity` is below the number of open incidents;
+// the first `capacity` are written. `incidents` may be null when `capacity` is 0.
+//
+// # Safety
+//
+// `incidents` is null or writable for `capacity` elements; `count` is null or writable.
+MbStatus mb_guard_incidents(MbHandle handle,
+                            MbIncident *incidents,
+                            uint32_t capacity,
+                            uint32_t *count);
+
+// Writes the one-line summary of incident `incident_id` (open or closed) into `buffer` as
+// UTF-16. Returns `MB_STATUS_INVALID_ARGUMENT` for an id no incident has.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` units; `needed` is null or writable.
+MbStatus mb_guard_incident_summary_utf16(MbHandle handle,
+                                         uint64_t incident_id,
+                                         uint16_t *buffer,
+                                         uint32_t capacity,
+                                         uint32_t *needed);
+
+// Writes the summary of an incident as [`mb_guard_incident_summary_utf16`] does, in UTF-8.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` bytes; `needed` is null or writable.
+MbStatus mb_guard_incident_summary_utf8(MbHandle handle,
+                                        uint64_t incident_id,
+                                        char *buffer,
+                                        uint32_t capacity,
+                                        uint32_t *needed);
+
+// Writes recovery checklist item `index` of incident `incident_id`: its `MB_PHASE_*` into
+// `phase`, the server time it was ticked off into `done_ms` (0 while it is not), and its text
+// into `buffer` as UTF-16.
+//
+// Returns `MB_STATUS_INVALID_ARGUMENT` for an unknown incident or an index past the
+// checklist's end (`MbIncident.checklist_items`).
+//
+// # Safety
+//
+// `phase`, `done_ms` and `needed` are null or writable; `buffer` is null or writable for
+// `capacity` units.
+MbStatus mb_guard_incident_item_utf16(MbHandle handle,
+                                      uint64_t incident_id,
+                                      uint32_t index,
+                                      int32_t *phase,
+                                      int64_t *done_ms,
+                                      uint16_t *buffer,
+                                      uint32_t capacity,
+                                      uint32_t *needed);
+
+// Writes a checklist item as [`mb_guard_incident_item_utf16`] does, with the text in UTF-8.
+//
+// # Safety
+//
+// `phase`, `done_ms` and `needed` are null or writable; `buffer` is null or writable for
+// `capacity` bytes.
+MbStatus mb_guard_incident_item_utf8(MbHandle handle,
+                                     uint64_t incident_id,
+                                     uint32_t index,
+                                     int32_t *phase,
+                                     int64_t *done_ms,
+                                     char *buffer,
+                                     uint32_t capacity,
+                                     uint32_t *needed);
+
+// Ticks off recovery checklist item `index` of the open incident `incident_id` at server time
+// `time_ms` on behalf of `by` (UTF-16), and records it among the incident's actions. Ticking
+// an item again keeps the first tick.
+//
+// Returns `MB_STATUS_INVALID_ARGUMENT` for an empty `by`, an incident that is not open, or an
+// index past the checklist's end.
+//
+// # Safety
+//
+// `by` is null or NUL-terminated UTF-16.
+MbStatus mb_guard_incident_tick_utf16(MbHandle handle,
+                                      uint64_t incident_id,
+                                      uint32_t index,
+                                      const uint16_t *by,
+                                      int64_t time_ms);
+
+// Ticks off a checklist item as [`mb_guard_incident_tick_utf16`] does, with `by` in UTF-8.
+//
+// # Safety
+//
+// `by` is null or NUL-terminated UTF-8.
+MbStatus mb_guard_incident_tick_utf8(MbHandle handle,
+                                     uint64_t incident_id,
+                                     uint32_t index,
+                                     const char *by,
+                                     int64_t time_ms);
 
 // Returns the ABI version of this library ([`MB_ABI_VERSION`]).
 uint32_t mb_abi_version(void);

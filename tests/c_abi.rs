@@ -30,7 +30,8 @@ fn build_library() {
     assert!(status.success(), "cargo build --lib failed with {status}");
 }
 
-fn build_program(out: &std::path::Path) {
+/// Compiles `examples/c/{source}.c` into `out`.
+fn build_program(source: &str, out: &std::path::Path) {
     static BUILD: std::sync::Once = std::sync::Once::new();
     BUILD.call_once(build_library);
     let library = library_dir();
@@ -43,7 +44,7 @@ fn build_program(out: &std::path::Path) {
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g"])
         .arg("-I")
         .arg(crate_dir().join("include"))
-        .arg(crate_dir().join("examples/c/replay_day.c"))
+        .arg(crate_dir().join(format!("examples/c/{source}.c")))
         .arg("-L")
         .arg(&library)
         .arg(format!("-Wl,-rpath,{}", library.display()))
@@ -58,7 +59,7 @@ fn build_program(out: &std::path::Path) {
 fn c_program_replays_day() {
     let work = tempfile::tempdir().unwrap();
     let program = work.path().join("replay_day");
-    build_program(&program);
+    build_program("replay_day", &program);
     let output = Command::new(&program)
         .arg(work.path().join("state"))
         .output()
@@ -66,6 +67,21 @@ fn c_program_replays_day() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "replay_day failed:\n{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("every check passed"));
+}
+
+#[test]
+fn c_program_reads_sampler_health() {
+    let work = tempfile::tempdir().unwrap();
+    let program = work.path().join("health_sampler");
+    build_program("health_sampler", &program);
+    let output = Command::new(&program)
+        .arg(work.path().join("state"))
+        .output()
+        .expect("health_sampler runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "health_sampler failed:\n{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("every check passed"), "{stdout}");
 }
 
 /// Runs under valgrind when it is installed; `MIKROBOT_REQUIRE_VALGRIND=1` (set by CI) makes a
@@ -83,7 +99,7 @@ fn c_program_clean_under_valgrind() {
     }
     let work = tempfile::tempdir().unwrap();
     let program = work.path().join("replay_day");
-    build_program(&program);
+    build_program("replay_day", &program);
     let output = Command::new("valgrind")
         .args([
             "--error-exitcode=99",

@@ -251,6 +251,11 @@ fn structs_match_header() {
         ("MbEvent", library.event_size),
         ("MbSignal", library.signal_size),
         ("MbLatencySummary", library.latency_summary_size),
+        ("MbOutboxItem", library.outbox_item_size),
+        ("MbHealth", library.health_size),
+        ("MbHealthCheck", library.health_check_size),
+        ("MbVitals", library.vitals_size),
+        ("MbIncident", library.incident_size),
     ]);
     assert_eq!(
         header.keys().collect::<Vec<_>>(),

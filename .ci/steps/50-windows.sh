@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Windows DLL the way MT5 loads it: cross-builds mikrobot.dll with MinGW-w64, checks that it
 # exports every function of include/mikrobot.h and imports only system DLLs (and never
-# pdh.dll!PdhEnumObjects, which aborts under Wine), then builds the C replay as a Windows
-# executable that loads the DLL with LoadLibraryW and GetProcAddress, and runs it under Wine.
+# pdh.dll!PdhEnumObjects, which aborts under Wine), then builds the C replay and the C health
+# sampler check as Windows executables that load the DLL with LoadLibraryW and GetProcAddress,
+# and runs both under Wine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=x86_64-pc-windows-gnu
@@ -47,9 +48,15 @@ echo "imports: $(tr '\n' ' ' <"$work/imports.txt")"
 cc=x86_64-w64-mingw32-gcc
 $cc -std=c11 -Wall -Wextra -Werror -O1 -static -DMB_LOAD_LIBRARY -Iinclude \
   examples/c/replay_day.c -o "$work/replay_day.exe"
+$cc -std=c11 -Wall -Wextra -Werror -O1 -static -DMB_LOAD_LIBRARY -Iinclude \
+  examples/c/health_sampler.c -o "$work/health_sampler.exe"
 $cc -shared -O1 -static tests/windows/processprng.c -ladvapi32 -o "$work/bcryptprimitives.dll"
 cp "$dll" "$work/mikrobot.dll"
 wine=/usr/lib/wine/wine64
 export WINEPREFIX="$work/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 (cd "$work" && timeout 300 "$wine" replay_day.exe state)
 echo "replay_day.exe passed under $("$wine" --version)"
+# The sampler runs on its own thread at a 200 ms interval; CPU and memory must be known after
+# at least 5 samples, and the process must still be alive to print its last line.
+(cd "$work" && timeout 120 "$wine" health_sampler.exe health-state)
+echo "health_sampler.exe passed under $("$wine" --version)"

@@ -148,6 +148,11 @@ static MbAbi current_abi(void) {
         .event_size = sizeof(MbEvent),
         .signal_size = sizeof(MbSignal),
         .latency_summary_size = sizeof(MbLatencySummary),
+        .outbox_item_size = sizeof(MbOutboxItem),
+        .health_size = sizeof(MbHealth),
+        .health_check_size = sizeof(MbHealthCheck),
+        .vitals_size = sizeof(MbVitals),
+        .incident_size = sizeof(MbIncident),
     };
     return abi;
 }

@@ -26,10 +26,13 @@ input bool            InpStopLossRequired=false;       // Reject orders without 
 input string          InpServerClock="ny+7";           // Server clock: ny+7 or an IANA zone
 //--- alerts
 input group           "Alerts"
-input bool            InpAlertOnScreen=true;           // Show HIGH and CRITICAL alerts on screen
-input bool            InpPush=true;                    // Send push notifications
-input bool            InpMail=false;                   // Send e-mail (set up under Options)
-input string          InpWebhookUrl="";                // Webhook URL (allow it under Options)
+input bool            InpAlertOnScreen=true;           // Deliver screen alerts with Alert()
+input bool            InpPush=true;                    // Deliver push notifications
+input bool            InpMail=false;                   // Deliver e-mail (set up under Options)
+input bool            InpWebhook=true;                 // POST webhooks (allow the URLs in Options)
+input string          InpSmsGatewayUrl="";             // SMS gateway URL for POSTs; empty: no SMS
+input string          InpExtraConfig="Mikrobot\\mikrobot.toml"; // Extra TOML in MQL5\Files
+input string          InpOperator="operator";          // Name recorded when A acknowledges
 //--- EA
 input group           "Expert"
 input long            InpMagic=0;                      // Magic number of this EA's own orders
@@ -37,13 +40,14 @@ input int             InpTimerSeconds=1;               // Timer period, seconds
 //--- push limits of MT5: at most 2 a second and 10 a minute
 #define PUSH_PER_SECOND     2
 #define PUSH_PER_MINUTE     10
-#define PUSH_QUEUE_MAX      200
 #define EVENTS_PER_TIMER    32
+#define ITEMS_PER_TIMER     16
+#define HTTP_TIMEOUT_MS     5000
 
 CMikrobot ExtGuard;
 CTrade    ExtTrade;
 ulong     ExtPushTimes[];         // GetTickCount64() of the pushes sent in the last minute
-string    ExtPushQueue[];         // push texts waiting for the rate limit
+ulong     ExtLastAlertId=0;       // alert of the last screen item, acknowledged with key A
 ulong     ExtSentOrder=0;         // order of the last request this EA sent
 ulong     ExtSentMicros=0;        // GetMicrosecondCount() when it was sent
 ulong     ExtLastCloseTick=0;     // GetTickCount64() of the last close-all pass
@@ -72,7 +76,27 @@ string BuildConfig(void)
    toml+="stop_loss_required = "+(InpStopLossRequired ? "true" : "false")+"\n";
    toml+="[rules.safety]\nbuffer_percent = "+DoubleToString(InpBufferPercent,4)+"\n";
    toml+="warning_share = "+DoubleToString(InpWarningShare,4)+"\n";
-   return(toml);
+   return(toml+ExtraConfig());
+  }
+//+------------------------------------------------------------------+
+//| The optional extra TOML file (contacts, alerts, health), read    |
+//| from MQL5\Files; empty when it does not exist.                   |
+//+------------------------------------------------------------------+
+string ExtraConfig(void)
+  {
+   if(InpExtraConfig=="" || !FileIsExist(InpExtraConfig))
+      return("");
+   int file=FileOpen(InpExtraConfig,FILE_READ|FILE_TXT|FILE_ANSI|FILE_SHARE_READ,0,CP_UTF8);
+   if(file==INVALID_HANDLE)
+     {
+      Print("mikrobot: cannot read ",InpExtraConfig,", error ",GetLastError());
+      return("");
+     }
+   string text="\n";
+   while(!FileIsEnding(file))
+      text+=FileReadString(file)+"\n";
+   FileClose(file);
+   return(text);
   }
 //+------------------------------------------------------------------+
 //| One state directory per account, under MQL5\Files.               |
@@ -216,7 +240,7 @@ bool OpenGuarded(const string symbol,const ENUM_ORDER_TYPE type,const double vol
    return(sent);
   }
 //+------------------------------------------------------------------+
-//| Whether a push fits MT5's limits now.                            |
+//| Whether a push fits MT5's limits now (2 a second, 10 a minute).  |
 //+------------------------------------------------------------------+
 bool PushAllowed(void)
   {
@@ -234,73 +258,153 @@ bool PushAllowed(void)
    return(last_second<PUSH_PER_SECOND && kept<PUSH_PER_MINUTE);
   }
 //+------------------------------------------------------------------+
-//| Sends the queued pushes that the rate limit allows.              |
+//| Sends one push and records its time for the limits.              |
 //+------------------------------------------------------------------+
-void DrainPushQueue(void)
+bool SendPush(const string text)
   {
-   while(ArraySize(ExtPushQueue)>0 && PushAllowed())
-     {
-      if(!SendNotification(ExtPushQueue[0]))
-         Print("mikrobot: SendNotification failed, error ",GetLastError());
-      int size=ArraySize(ExtPushTimes);
-      ArrayResize(ExtPushTimes,size+1);
-      ExtPushTimes[size]=GetTickCount64();
-      ArrayRemove(ExtPushQueue,0,1);
-     }
+   int size=ArraySize(ExtPushTimes);
+   ArrayResize(ExtPushTimes,size+1);
+   ExtPushTimes[size]=GetTickCount64();
+   if(SendNotification(text))
+      return(true);
+   Print("mikrobot: SendNotification failed, error ",GetLastError());
+   return(false);
   }
 //+------------------------------------------------------------------+
-//| Queues a push; a full queue drops anything below CRITICAL.       |
+//| The channels this EA delivers now, as the outbox mask. Push is   |
+//| left out while MT5's push limits would reject one.               |
 //+------------------------------------------------------------------+
-void QueuePush(const string text,const int priority)
+uint DeliveryChannels(void)
   {
-   int size=ArraySize(ExtPushQueue);
-   if(size>=PUSH_QUEUE_MAX && priority<MB_PRIORITY_CRITICAL)
-     {
-      Print("mikrobot: push queue full, dropped: ",text);
-      return;
-     }
-   ArrayResize(ExtPushQueue,size+1);
-   ExtPushQueue[size]=text;
+   uint mask=0;
+   if(InpAlertOnScreen)
+      mask|=(1<<MB_CHANNEL_SCREEN);
+   if(InpPush && PushAllowed())
+      mask|=(1<<MB_CHANNEL_PUSH);
+   if(InpMail)
+      mask|=(1<<MB_CHANNEL_EMAIL);
+   if(InpSmsGatewayUrl!="")
+      mask|=(1<<MB_CHANNEL_SMS);
+   if(InpWebhook)
+      mask|=(1<<MB_CHANNEL_WEBHOOK);
+   return(mask);
   }
 //+------------------------------------------------------------------+
-//| Posts the alert to the webhook as JSON.                          |
+//| Escapes text for a JSON string.                                  |
 //+------------------------------------------------------------------+
-void PostWebhook(const MbEvent &event,const string message)
+string JsonEscape(const string text)
   {
-   string json=StringFormat("{\"account\":%I64d,\"kind\":%d,\"priority\":%d,\"rule\":%d,"+
-                            "\"reason\":%d,\"server_time_ms\":%I64d,\"gmt\":\"%s\","+
-                            "\"message\":\"%s\"}",
-                            AccountInfoInteger(ACCOUNT_LOGIN),event.kind,event.priority,
-                            event.rule,event.reason,event.time_ms,
-                            TimeToString(TimeGMT(),TIME_DATE|TIME_SECONDS),message);
+   string out=text;
+   StringReplace(out,"\\","\\\\");
+   StringReplace(out,"\"","\\\"");
+   StringReplace(out,"\n","\\n");
+   StringReplace(out,"\r","\\r");
+   StringReplace(out,"\t","\\t");
+   return(out);
+  }
+//+------------------------------------------------------------------+
+//| POSTs a JSON body; true on a 2xx answer.                         |
+//+------------------------------------------------------------------+
+bool PostJson(const string url,const string json)
+  {
    char data[],reply[];
    string reply_headers;
    StringToCharArray(json,data,0,StringLen(json),CP_UTF8);
-   int code=WebRequest("POST",InpWebhookUrl,"Content-Type: application/json\r\n",5000,data,
+   ResetLastError();
+   int code=WebRequest("POST",url,"Content-Type: application/json\r\n",HTTP_TIMEOUT_MS,data,
                        reply,reply_headers);
-   if(code<200 || code>=300)
-      Print("mikrobot: webhook POST failed with ",code,", error ",GetLastError());
+   if(code>=200 && code<300)
+      return(true);
+   Print("mikrobot: POST to ",url," failed with ",code,", error ",GetLastError());
+   return(false);
   }
 //+------------------------------------------------------------------+
-//| Delivers one event by its priority: LOW is logged, MEDIUM also   |
-//| mailed, HIGH and CRITICAL go to every channel at once.           |
+//| POSTs to every recipient line: the webhook's JSON to each URL,   |
+//| or an SMS for each number to the gateway. True when all worked.  |
 //+------------------------------------------------------------------+
-void Deliver(const MbEvent &event,const string message)
+bool PostToRecipients(const int channel,const string recipients,const string text)
   {
-   string text="mikrobot "+IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN))+": "+message;
-   Print(text);
-   if(event.priority<MB_PRIORITY_MEDIUM)
-      return;
-   if(InpMail && !SendMail("mikrobot alert",text))
-      Print("mikrobot: SendMail failed, error ",GetLastError());
-   if(event.priority<MB_PRIORITY_HIGH)
-      return;
-   if(InpAlertOnScreen)
-      Alert(text);
-   if(InpPush)
-      QueuePush(text,event.priority);
-   if(InpWebhookUrl!="")
-      PostWebhook(event,message);
+   string lines[];
+   int count=StringSplit(recipients,'\n',lines);
+   if(count<=0)
+     {
+      Print("mikrobot: an outbox item for channel ",channel," has no recipients");
+      return(false);
+     }
+   bool all=true;
+   for(int i=0; i<count; i++)
+     {
+      //--- NOTE: the SMS body {"to","text"} fits gateways that take JSON; others need a relay
+      if(channel==MB_CHANNEL_SMS)
+         all=PostJson(InpSmsGatewayUrl,"{\"to\":\""+JsonEscape(lines[i])+"\",\"text\":\""+
+                      JsonEscape(text)+"\"}") && all;
+      else
+         all=PostJson(lines[i],text) && all;
+     }
+   return(all);
+  }
+//+------------------------------------------------------------------+
+//| Delivers one outbox item on its channel; true when delivered.    |
+//+------------------------------------------------------------------+
+bool DeliverItem(const MbOutboxItem &item)
+  {
+   string subject,text,recipients;
+   if(!ExtGuard.OutboxText(item.id,MB_OUTBOX_SUBJECT,subject) ||
+      !ExtGuard.OutboxText(item.id,MB_OUTBOX_TEXT,text) ||
+      !ExtGuard.OutboxText(item.id,MB_OUTBOX_RECIPIENTS,recipients))
+     {
+      Print("mikrobot: ",ExtGuard.LastError());
+      return(false);
+     }
+   switch(item.channel)
+     {
+      case MB_CHANNEL_SCREEN:
+         Alert(subject,": ",text," (press A on the chart to acknowledge)");
+         ExtLastAlertId=item.alert_id;
+         return(true);
+      case MB_CHANNEL_PUSH:
+         return(SendPush(text));
+      case MB_CHANNEL_EMAIL:
+         //--- NOTE: SendMail sends to the address under Options, not to the item's recipients
+         if(SendMail(subject,text))
+            return(true);
+         Print("mikrobot: SendMail failed, error ",GetLastError());
+         return(false);
+      case MB_CHANNEL_SMS:
+      case MB_CHANNEL_WEBHOOK:
+         return(PostToRecipients(item.channel,recipients,text));
+     }
+   Print("mikrobot: outbox item ",item.id," has unknown channel ",item.channel);
+   return(false);
+  }
+//+------------------------------------------------------------------+
+//| Polls the outbox item by item, delivers each one and reports the |
+//| result, so a failed item is retried with backoff.                |
+//+------------------------------------------------------------------+
+void DeliverOutbox(void)
+  {
+   for(int i=0; i<ITEMS_PER_TIMER; i++)
+     {
+      uint channels=DeliveryChannels();
+      if(channels==0)
+         return;
+      MbOutboxItem item;
+      if(!ExtGuard.PollOutbox(ServerMs(),channels,item))
+        {
+         if(ExtGuard.LastStatus()!=MB_STATUS_OK)
+            Print("mikrobot: ",ExtGuard.LastError());
+         return;
+        }
+      bool delivered=DeliverItem(item);
+      int outcome=MB_DELIVERY_DELIVERED;
+      long retry_at_ms=0;
+      if(!ExtGuard.AckOutbox(item.id,delivered,ServerMs(),outcome,retry_at_ms))
+         Print("mikrobot: ",ExtGuard.LastError());
+      else
+         if(outcome==MB_DELIVERY_GIVEN_UP)
+            Print("mikrobot: outbox item ",item.id," given up after ",item.attempts+1,
+                  " failed deliveries");
+     }
   }
 //+------------------------------------------------------------------+
 //| Opens the guard and loads the history.                           |
@@ -386,7 +490,8 @@ void OnTradeTransaction(const MqlTradeTransaction &trans,const MqlTradeRequest &
    ObeyVerdict();
   }
 //+------------------------------------------------------------------+
-//| Advances the guard's clock without ticks and delivers alerts.    |
+//| Advances the guard's clock without ticks, logs the events and    |
+//| delivers the outbox.                                             |
 //+------------------------------------------------------------------+
 void OnTimer(void)
   {
@@ -396,7 +501,21 @@ void OnTimer(void)
    MbEvent event;
    string message;
    for(int i=0; i<EVENTS_PER_TIMER && ExtGuard.PollEvent(event,message); i++)
-      Deliver(event,message);
-   DrainPushQueue();
+      Print("mikrobot ",AccountInfoInteger(ACCOUNT_LOGIN),": ",message);
+   DeliverOutbox();
+  }
+//+------------------------------------------------------------------+
+//| Key A on the chart acknowledges the alert of the last screen     |
+//| item, which stops its escalation.                                |
+//+------------------------------------------------------------------+
+void OnChartEvent(const int id,const long &lparam,const double &dparam,const string &sparam)
+  {
+   if(id!=CHARTEVENT_KEYDOWN || lparam!='A' || ExtLastAlertId==0)
+      return;
+   if(ExtGuard.AcknowledgeAlert(ExtLastAlertId,InpOperator,ServerMs()))
+      Print("mikrobot: alert ",ExtLastAlertId," acknowledged by ",InpOperator);
+   else
+      Print("mikrobot: ",ExtGuard.LastError());
+   ExtLastAlertId=0;
   }
 //+------------------------------------------------------------------+

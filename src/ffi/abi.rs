@@ -10,12 +10,13 @@
 
 use super::boundary::Failure;
 pub use super::codes::*;
+pub use super::watch_abi::*;
 use super::MbStatus;
 use std::mem::size_of;
 
 /// Version of the C ABI. It changes whenever an export or a shared struct changes, and a caller
 /// built for another version is rejected at open.
-pub const MB_ABI_VERSION: u32 = 2;
+pub const MB_ABI_VERSION: u32 = 3;
 /// Major version of the crate the header was generated from.
 pub const MB_VERSION_MAJOR: u32 = 0;
 /// Minor version of the crate the header was generated from.
@@ -47,6 +48,16 @@ pub struct MbAbi {
     pub signal_size: u32,
     /// `sizeof(MbLatencySummary)`.
     pub latency_summary_size: u32,
+    /// `sizeof(MbOutboxItem)`.
+    pub outbox_item_size: u32,
+    /// `sizeof(MbHealth)`.
+    pub health_size: u32,
+    /// `sizeof(MbHealthCheck)`.
+    pub health_check_size: u32,
+    /// `sizeof(MbVitals)`.
+    pub vitals_size: u32,
+    /// `sizeof(MbIncident)`.
+    pub incident_size: u32,
 }
 
 impl MbAbi {
@@ -63,6 +74,11 @@ impl MbAbi {
             event_size: size_of::<MbEvent>() as u32,
             signal_size: size_of::<MbSignal>() as u32,
             latency_summary_size: size_of::<MbLatencySummary>() as u32,
+            outbox_item_size: size_of::<MbOutboxItem>() as u32,
+            health_size: size_of::<MbHealth>() as u32,
+            health_check_size: size_of::<MbHealthCheck>() as u32,
+            vitals_size: size_of::<MbVitals>() as u32,
+            incident_size: size_of::<MbIncident>() as u32,
         }
     }
 
@@ -104,6 +120,19 @@ impl MbAbi {
                 self.latency_summary_size,
                 current.latency_summary_size,
             ),
+            (
+                "MbOutboxItem",
+                self.outbox_item_size,
+                current.outbox_item_size,
+            ),
+            ("MbHealth", self.health_size, current.health_size),
+            (
+                "MbHealthCheck",
+                self.health_check_size,
+                current.health_check_size,
+            ),
+            ("MbVitals", self.vitals_size, current.vitals_size),
+            ("MbIncident", self.incident_size, current.incident_size),
         ];
         for (name, theirs, ours) in sizes {
             if theirs != ours {
@@ -362,7 +391,7 @@ mod tests {
     #[test]
     fn struct_sizes_are_fixed() {
         let sizes = [
-            (size_of::<MbAbi>(), 40),
+            (size_of::<MbAbi>(), 60),
             (size_of::<MbSnapshot>(), 56),
             (size_of::<MbDeal>(), 96),
             (size_of::<MbOrderIntent>(), 64),

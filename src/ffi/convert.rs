@@ -294,6 +294,40 @@ pub(crate) unsafe fn utf16_out(
     check_fits(full, capacity)
 }
 
+/// A caller's buffer for text going out: UTF-16 units (an MQL5 `ushort` array) or UTF-8 bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TextOut {
+    /// A buffer of `u16` units, written by [`utf16_out`].
+    Utf16(*mut u16),
+    /// A buffer of bytes, written by [`utf8_out`].
+    Utf8(*mut c_char),
+}
+
+impl TextOut {
+    /// Copies `text` into the buffer of `capacity` units, as [`utf16_out`] or [`utf8_out`].
+    ///
+    /// # Errors
+    ///
+    /// As [`utf8_out`].
+    ///
+    /// # Safety
+    ///
+    /// The buffer is null or writable for `capacity` units; `needed` is null or writable.
+    pub(crate) unsafe fn write(
+        self,
+        text: &str,
+        capacity: u32,
+        needed: *mut u32,
+    ) -> Result<(), Failure> {
+        match self {
+            // SAFETY: forwarded from this function's contract.
+            TextOut::Utf16(buffer) => unsafe { utf16_out(text, buffer, capacity, needed) },
+            // SAFETY: forwarded from this function's contract.
+            TextOut::Utf8(buffer) => unsafe { utf8_out(text, buffer, capacity, needed) },
+        }
+    }
+}
+
 /// Finds the terminator of a UTF-16 argument and returns an iterator over the units before it.
 ///
 /// # Safety

@@ -13,21 +13,21 @@ use super::trading::*;
 use super::{MbHandle, MbStatus};
 use std::ptr::{null, null_mut};
 
-const DAY: i64 = 1_741_046_400_000; // 2025-03-04 00:00 server wall clock, in ms.
-const HOUR: i64 = 3_600_000;
-const CONFIG: &str =
+pub(super) const DAY: i64 = 1_741_046_400_000; // 2025-03-04 00:00 server wall clock, in ms.
+pub(super) const HOUR: i64 = 3_600_000;
+pub(super) const CONFIG: &str =
     "schema_version = 1\n[rules]\npreset = \"ftmo-2step\"\ninitial_capital = 100000.0\n\0";
 
-fn utf16(text: &str) -> Vec<u16> {
+pub(super) fn utf16(text: &str) -> Vec<u16> {
     text.encode_utf16().chain([0]).collect()
 }
 
-fn abi() -> MbAbi {
+pub(super) fn abi() -> MbAbi {
     MbAbi::current()
 }
 
 /// Opens a guard whose history is loaded, so it may trade.
-fn open_trading() -> (MbHandle, tempfile::TempDir) {
+pub(super) fn open_trading() -> (MbHandle, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let dir = format!("{}\0", state.path().display());
     let mut handle = 0;
@@ -61,7 +61,7 @@ fn open_trading() -> (MbHandle, tempfile::TempDir) {
     (handle, state)
 }
 
-fn snapshot(time_ms: i64, equity: f64) -> MbSnapshot {
+pub(super) fn snapshot(time_ms: i64, equity: f64) -> MbSnapshot {
     MbSnapshot {
         time_ms,
         balance: 100_000.0,

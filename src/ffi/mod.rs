@@ -47,11 +47,13 @@
 
 pub mod abi;
 pub mod account;
+pub mod alerts;
 pub mod boundary;
 mod codes;
 pub mod convert;
 pub mod events;
 pub mod handles;
+pub mod health;
 mod last_error;
 pub mod library;
 pub mod records;
@@ -59,10 +61,12 @@ pub mod session;
 pub mod signals;
 mod status;
 pub mod trading;
+mod watch_abi;
 
 pub use abi::{
-    MbAbi, MbDeal, MbDecision, MbEvent, MbLatencySummary, MbOrderIntent, MbPreTrade, MbRuleReport,
-    MbSignal, MbSnapshot, MB_ABI_VERSION,
+    MbAbi, MbDeal, MbDecision, MbEvent, MbHealth, MbHealthCheck, MbIncident, MbLatencySummary,
+    MbOrderIntent, MbOutboxItem, MbPreTrade, MbRuleReport, MbSignal, MbSnapshot, MbVitals,
+    MB_ABI_VERSION,
 };
 pub use boundary::Failure;
 pub use handles::{MbHandle, MAX_HANDLES};
@@ -70,3 +74,5 @@ pub use last_error::LAST_ERROR_CAPACITY;
 pub use status::MbStatus;
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod hostile_watch_tests;

@@ -6,7 +6,7 @@
 //--- Every declaration below mirrors include/mikrobot.h; a test compares the two (names, order,
 //--- types and sizes). The structs have 8-byte fields first and sizes that are multiples of 8,
 //--- so MQL5's packed layout and C's padded layout are the same bytes.
-#define MB_ABI_VERSION                 2
+#define MB_ABI_VERSION                 3
 #define MB_LAST_ERROR_CAPACITY         512
 #define MB_SYMBOL_CAPACITY             33
 //--- statuses (MbStatus)
@@ -63,6 +63,52 @@
 //--- latency stages
 #define MB_STAGE_SIGNAL                0
 #define MB_STAGE_EXECUTION             1
+//--- outbox channels, text parts and delivery outcomes
+#define MB_CHANNEL_SCREEN              0
+#define MB_CHANNEL_PUSH                1
+#define MB_CHANNEL_EMAIL               2
+#define MB_CHANNEL_SMS                 3
+#define MB_CHANNEL_WEBHOOK             4
+#define MB_CHANNELS_ALL                31
+#define MB_OUTBOX_SUBJECT              0
+#define MB_OUTBOX_TEXT                 1
+#define MB_OUTBOX_RECIPIENTS           2
+#define MB_DELIVERY_DELIVERED          0
+#define MB_DELIVERY_RETRY              1
+#define MB_DELIVERY_GIVEN_UP           2
+#define MB_DELIVERY_UNKNOWN_ITEM       3
+//--- health levels, checks and the reasons a value is unknown
+#define MB_HEALTH_OK                   0
+#define MB_HEALTH_WARNING              1
+#define MB_HEALTH_UNKNOWN              2
+#define MB_HEALTH_CRITICAL             3
+#define MB_CHECK_CPU                   0
+#define MB_CHECK_MEMORY                1
+#define MB_CHECK_DISK                  2
+#define MB_CHECK_CONNECTIVITY          3
+#define MB_CHECK_SIGNAL_LATENCY        4
+#define MB_CHECK_EXECUTION_SUCCESS     5
+#define MB_CHECK_COMPLIANCE            6
+#define MB_CHECK_DAILY_LIMIT_USED      7
+#define MB_CHECK_COUNT                 8
+#define MB_UNKNOWN_NONE                0
+#define MB_UNKNOWN_NOT_SAMPLED_YET     1
+#define MB_UNKNOWN_NEEDS_SECOND_SAMPLE 2
+#define MB_UNKNOWN_NOT_SUPPORTED       3
+#define MB_UNKNOWN_DISK_NOT_FOUND      4
+#define MB_UNKNOWN_READ_FAILED         5
+#define MB_UNKNOWN_PROCESS_NOT_FOUND   6
+//--- incidents and recovery checklist phases
+#define MB_INCIDENT_SYSTEM_FAILURE     0
+#define MB_INCIDENT_TRADING_INTERRUPTION 1
+#define MB_INCIDENT_COMPLIANCE_VIOLATION 2
+#define MB_INCIDENT_SECURITY           3
+#define MB_INCIDENT_STATUS_OPEN        0
+#define MB_INCIDENT_STATUS_RESPONDED   1
+#define MB_PHASE_ASSESS                0
+#define MB_PHASE_RESPOND               1
+#define MB_PHASE_RECOVER               2
+#define MB_PHASE_REVIEW                3
 //+------------------------------------------------------------------+
 //| Shared structs; every time is server time in milliseconds.       |
 //+------------------------------------------------------------------+
@@ -78,6 +124,11 @@ struct MbAbi
    uint              event_size;
    uint              signal_size;
    uint              latency_summary_size;
+   uint              outbox_item_size;
+   uint              health_size;
+   uint              health_check_size;
+   uint              vitals_size;
+   uint              incident_size;
   };
 struct MbSnapshot
   {
@@ -189,6 +240,68 @@ struct MbLatencySummary
    int               stage;
    int               window;
   };
+struct MbOutboxItem
+  {
+   ulong             id;
+   ulong             alert_id;
+   long              created_ms;
+   int               channel;
+   int               priority;
+   int               attempts;
+   int               recipients;
+  };
+struct MbHealth
+  {
+   long              vitals_time_ms;
+   ulong             vitals_samples;
+   int               overall;
+   int               checks;
+   int               sampler;
+   int               reserved;
+  };
+struct MbHealthCheck
+  {
+   double            value;
+   int               check;
+   int               level;
+   int               unknown;
+   int               soft;
+   int               flapping;
+   int               reserved;
+  };
+struct MbVitals
+  {
+   long              time_ms;
+   ulong             samples;
+   double            cpu_percent;
+   double            cpu_average_percent;
+   double            memory_percent;
+   double            disk_percent;
+   double            process_memory_bytes;
+   double            process_disk_write_bytes_per_s;
+   int               cpu_unknown;
+   int               cpu_average_unknown;
+   int               memory_unknown;
+   int               disk_unknown;
+   int               process_memory_unknown;
+   int               process_disk_write_unknown;
+  };
+struct MbIncident
+  {
+   ulong             id;
+   long              opened_ms;
+   long              respond_by_ms;
+   long              responded_ms;
+   ulong             alert_id;
+   int               kind;
+   int               status;
+   int               deadline_missed;
+   int               preserve_logs;
+   int               checklist_items;
+   int               checklist_done;
+   int               actions;
+   int               reserved;
+  };
 //+------------------------------------------------------------------+
 //| The DLL. Text arguments are MQL5 strings (UTF-16); text comes    |
 //| back through ushort arrays with their capacity.                  |
@@ -223,6 +336,24 @@ int  mb_signal_pop_utf16(ulong handle,MbSignal &signal,ushort &symbol[],uint cap
 int  mb_latency_record(ulong handle,int stage,double latency_us,long time_ms);
 int  mb_latency_summary(ulong handle,int stage,long now_ms,MbLatencySummary &cumulative,
                         MbLatencySummary &window);
+int  mb_guard_outbox_poll(ulong handle,long time_ms,uint channels,MbOutboxItem &item,
+                          int &written);
+int  mb_guard_outbox_text_utf16(ulong handle,ulong item_id,int part,ushort &buffer[],
+                                uint capacity,uint &needed);
+int  mb_guard_outbox_ack(ulong handle,ulong item_id,int delivered,long time_ms,int &outcome,
+                         long &retry_at_ms);
+int  mb_guard_alert_acknowledge_utf16(ulong handle,ulong alert_id,const string by,long time_ms);
+int  mb_guard_alert_resolve(ulong handle,ulong alert_id,long time_ms);
+int  mb_guard_health(ulong handle,MbHealth &health,MbHealthCheck &checks[],uint capacity,
+                     uint &count);
+int  mb_guard_vitals(ulong handle,MbVitals &vitals);
+int  mb_guard_incidents(ulong handle,MbIncident &incidents[],uint capacity,uint &count);
+int  mb_guard_incident_summary_utf16(ulong handle,ulong incident_id,ushort &buffer[],
+                                     uint capacity,uint &needed);
+int  mb_guard_incident_item_utf16(ulong handle,ulong incident_id,uint index,int &phase,
+                                  long &done_ms,ushort &buffer[],uint capacity,uint &needed);
+int  mb_guard_incident_tick_utf16(ulong handle,ulong incident_id,uint index,const string by,
+                                  long time_ms);
 #import
 //+------------------------------------------------------------------+
 //| CMikrobot: one guarded account behind one handle.                |
@@ -235,6 +366,7 @@ private:
    string            m_last_error;
    MbDecision        m_decision;
    bool              Check(const int status,const string call);
+   bool              Note(const int status,const string call);
    MbAbi             CurrentAbi(void) const;
 public:
                      CMikrobot(void);
@@ -267,6 +399,21 @@ public:
    bool              RecordLatency(const int stage,const double latency_us,const long server_ms);
    bool              LatencySummary(const int stage,const long server_ms,
                                     MbLatencySummary &cumulative,MbLatencySummary &window);
+   //--- alerts, health and incidents; a failure here leaves the verdict as it is
+   bool              PollOutbox(const long server_ms,const uint channels,MbOutboxItem &item);
+   bool              OutboxText(const ulong item_id,const int part,string &text);
+   bool              AckOutbox(const ulong item_id,const bool delivered,const long server_ms,
+                               int &outcome,long &retry_at_ms);
+   bool              AcknowledgeAlert(const ulong alert_id,const string by,const long server_ms);
+   bool              ResolveAlert(const ulong alert_id,const long server_ms);
+   bool              Health(MbHealth &health,MbHealthCheck &checks[]);
+   bool              Vitals(MbVitals &vitals);
+   int               Incidents(MbIncident &incidents[]);
+   bool              IncidentSummary(const ulong incident_id,string &summary);
+   bool              IncidentItem(const ulong incident_id,const uint index,int &phase,
+                                  long &done_ms,string &text);
+   bool              TickIncidentItem(const ulong incident_id,const uint index,const string by,
+                                      const long server_ms);
    int               LastStatus(void) const { return(m_last_status); }
    string            LastError(void) const { return(m_last_error); }
   };
@@ -301,6 +448,11 @@ MbAbi CMikrobot::CurrentAbi(void) const
    abi.event_size=sizeof(MbEvent);
    abi.signal_size=sizeof(MbSignal);
    abi.latency_summary_size=sizeof(MbLatencySummary);
+   abi.outbox_item_size=sizeof(MbOutboxItem);
+   abi.health_size=sizeof(MbHealth);
+   abi.health_check_size=sizeof(MbHealthCheck);
+   abi.vitals_size=sizeof(MbVitals);
+   abi.incident_size=sizeof(MbIncident);
    return(abi);
   }
 //+------------------------------------------------------------------+
@@ -310,10 +462,20 @@ MbAbi CMikrobot::CurrentAbi(void) const
 //+------------------------------------------------------------------+
 bool CMikrobot::Check(const int status,const string call)
   {
+   if(Note(status,call))
+      return(true);
+   m_decision.verdict=MB_VERDICT_BLOCKED;
+   return(false);
+  }
+//+------------------------------------------------------------------+
+//| Stores the status, and the library's message when it failed,     |
+//| without touching the verdict.                                    |
+//+------------------------------------------------------------------+
+bool CMikrobot::Note(const int status,const string call)
+  {
    m_last_status=status;
    if(status==MB_STATUS_OK)
       return(true);
-   m_decision.verdict=MB_VERDICT_BLOCKED;
    ushort buffer[];
    ArrayResize(buffer,MB_LAST_ERROR_CAPACITY);
    uint needed=0;
@@ -500,5 +662,122 @@ bool CMikrobot::LatencySummary(const int stage,const long server_ms,
   {
    int status=mb_latency_summary(m_handle,stage,server_ms,cumulative,window);
    return(Check(status,"mb_latency_summary"));
+  }
+//+------------------------------------------------------------------+
+//| Takes the next outbox item due on the channels in the mask       |
+//| (1<<MB_CHANNEL_*); false when none is due or on failure.         |
+//+------------------------------------------------------------------+
+bool CMikrobot::PollOutbox(const long server_ms,const uint channels,MbOutboxItem &item)
+  {
+   int written=0;
+   int status=mb_guard_outbox_poll(m_handle,server_ms,channels,item,written);
+   return(Note(status,"mb_guard_outbox_poll") && written==1);
+  }
+//+------------------------------------------------------------------+
+//| Reads one text part of an item, growing the buffer when needed.  |
+//+------------------------------------------------------------------+
+bool CMikrobot::OutboxText(const ulong item_id,const int part,string &text)
+  {
+   ushort buffer[];
+   uint needed=0;
+   ArrayResize(buffer,1024);
+   int status=mb_guard_outbox_text_utf16(m_handle,item_id,part,buffer,1024,needed);
+   if(status==MB_STATUS_BUFFER_TOO_SMALL)
+     {
+      ArrayResize(buffer,(int)needed);
+      status=mb_guard_outbox_text_utf16(m_handle,item_id,part,buffer,needed,needed);
+     }
+   if(!Note(status,"mb_guard_outbox_text_utf16"))
+      return(false);
+   text=ShortArrayToString(buffer);
+   return(true);
+  }
+//+------------------------------------------------------------------+
+bool CMikrobot::AckOutbox(const ulong item_id,const bool delivered,const long server_ms,
+                          int &outcome,long &retry_at_ms)
+  {
+   int status=mb_guard_outbox_ack(m_handle,item_id,(delivered ? 1 : 0),server_ms,outcome,
+                                  retry_at_ms);
+   return(Note(status,"mb_guard_outbox_ack"));
+  }
+//+------------------------------------------------------------------+
+bool CMikrobot::AcknowledgeAlert(const ulong alert_id,const string by,const long server_ms)
+  {
+   int status=mb_guard_alert_acknowledge_utf16(m_handle,alert_id,by,server_ms);
+   return(Note(status,"mb_guard_alert_acknowledge_utf16"));
+  }
+//+------------------------------------------------------------------+
+bool CMikrobot::ResolveAlert(const ulong alert_id,const long server_ms)
+  {
+   return(Note(mb_guard_alert_resolve(m_handle,alert_id,server_ms),"mb_guard_alert_resolve"));
+  }
+//+------------------------------------------------------------------+
+//| Reads the overall health and every check. A value is NaN and its |
+//| unknown field names the reason when the metric is unknown.       |
+//+------------------------------------------------------------------+
+bool CMikrobot::Health(MbHealth &health,MbHealthCheck &checks[])
+  {
+   uint count=0;
+   ArrayResize(checks,MB_CHECK_COUNT);
+   int status=mb_guard_health(m_handle,health,checks,MB_CHECK_COUNT,count);
+   return(Note(status,"mb_guard_health"));
+  }
+//+------------------------------------------------------------------+
+bool CMikrobot::Vitals(MbVitals &vitals)
+  {
+   return(Note(mb_guard_vitals(m_handle,vitals),"mb_guard_vitals"));
+  }
+//+------------------------------------------------------------------+
+//| Fills incidents with the open ones; returns the count, or -1.    |
+//+------------------------------------------------------------------+
+int CMikrobot::Incidents(MbIncident &incidents[])
+  {
+   uint count=0;
+   ArrayResize(incidents,8);
+   int status=mb_guard_incidents(m_handle,incidents,8,count);
+   if(status==MB_STATUS_BUFFER_TOO_SMALL)
+     {
+      ArrayResize(incidents,(int)count);
+      status=mb_guard_incidents(m_handle,incidents,count,count);
+     }
+   if(!Note(status,"mb_guard_incidents"))
+      return(-1);
+   ArrayResize(incidents,(int)count);
+   return((int)count);
+  }
+//+------------------------------------------------------------------+
+bool CMikrobot::IncidentSummary(const ulong incident_id,string &summary)
+  {
+   ushort buffer[];
+   uint needed=0;
+   ArrayResize(buffer,MB_LAST_ERROR_CAPACITY);
+   int status=mb_guard_incident_summary_utf16(m_handle,incident_id,buffer,
+                                              MB_LAST_ERROR_CAPACITY,needed);
+   //--- a cut summary is still worth showing
+   if(status!=MB_STATUS_BUFFER_TOO_SMALL && !Note(status,"mb_guard_incident_summary_utf16"))
+      return(false);
+   summary=ShortArrayToString(buffer);
+   return(true);
+  }
+//+------------------------------------------------------------------+
+bool CMikrobot::IncidentItem(const ulong incident_id,const uint index,int &phase,
+                             long &done_ms,string &text)
+  {
+   ushort buffer[];
+   uint needed=0;
+   ArrayResize(buffer,MB_LAST_ERROR_CAPACITY);
+   int status=mb_guard_incident_item_utf16(m_handle,incident_id,index,phase,done_ms,buffer,
+                                           MB_LAST_ERROR_CAPACITY,needed);
+   if(status!=MB_STATUS_BUFFER_TOO_SMALL && !Note(status,"mb_guard_incident_item_utf16"))
+      return(false);
+   text=ShortArrayToString(buffer);
+   return(true);
+  }
+//+------------------------------------------------------------------+
+bool CMikrobot::TickIncidentItem(const ulong incident_id,const uint index,const string by,
+                                 const long server_ms)
+  {
+   int status=mb_guard_incident_tick_utf16(m_handle,incident_id,index,by,server_ms);
+   return(Note(status,"mb_guard_incident_tick_utf16"));
   }
 //+------------------------------------------------------------------+
