@@ -98,6 +98,9 @@
 // Reason code: the account the call names is not one the library guards.
 #define MB_REASON_UNKNOWN_ACCOUNT 21
 
+// Reason code: an event time disagrees with the engine's clock by more than the tolerance.
+#define MB_REASON_CLOCK_MISMATCH 22
+
 // `MbRuleReport.rule`: the daily loss limit.
 #define MB_RULE_DAILY_LOSS 0
 

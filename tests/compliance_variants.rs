@@ -117,7 +117,7 @@ fn equity_anchor_unknown_after_midday_start_blocks() {
         BreachKind::Hard,
     );
     let deals = [cash(1, prague("2025-04-07 08:00"), 100_000.0)];
-    let mut engine = Engine::new(rules).unwrap();
+    let mut engine = Engine::new(sparse(rules)).unwrap();
     let decision = engine.load_history(&history(
         &deals,
         0,
@@ -356,12 +356,15 @@ fn trading_day_counts_prague_date_of_opening() {
     // 23:30 Prague is 00:30 on the server's next day; the Prague date counts.
     engine.on_deal(&open(1, prague("2025-04-07 23:30")));
     engine.on_deal(&close(2, prague("2025-04-08 00:30"), 10.0));
+    clock_to(&mut engine, prague("2025-04-09 10:00"));
     engine.on_deal(&open(3, prague("2025-04-09 10:00")));
     engine.on_deal(&open(4, prague("2025-04-09 11:00")));
+    clock_to(&mut engine, prague("2025-04-10 10:00"));
     engine.on_deal(&open(5, prague("2025-04-10 10:00")));
     let days = report(&engine, RuleKind::MinTradingDays);
     assert_eq!(days.value, 3.0);
     assert_eq!(days.status, RuleStatus::NotMet);
+    clock_to(&mut engine, prague("2025-04-11 10:00"));
     engine.on_deal(&open(6, prague("2025-04-11 10:00")));
     assert_eq!(
         report(&engine, RuleKind::MinTradingDays).status,
@@ -375,13 +378,21 @@ fn best_day_rule_is_a_gate() {
     let mut engine = started(rules, prague("2025-04-07 08:00"));
     engine.on_deal(&open(1, prague("2025-04-07 09:00")));
     engine.on_deal(&close(2, prague("2025-04-07 10:00"), 3_000.0));
+    clock_to(&mut engine, prague("2025-04-08 09:00"));
     engine.on_deal(&open(3, prague("2025-04-08 09:00")));
     engine.on_deal(&close(4, prague("2025-04-08 10:00"), 1_000.0));
     let best = report(&engine, RuleKind::BestDay);
     assert_eq!(best.status, RuleStatus::NotMet);
     assert_eq!(best.value, 3_000.0);
     assert_eq!(best.used_share, 0.75);
+    engine.on_snapshot(&snapshot(
+        prague("2025-04-08 10:00"),
+        104_000.0,
+        104_000.0,
+        0,
+    ));
     assert!(engine.decision().may_trade_now(), "{:?}", engine.decision());
+    clock_to(&mut engine, prague("2025-04-09 09:00"));
     engine.on_deal(&open(5, prague("2025-04-09 09:00")));
     engine.on_deal(&close(6, prague("2025-04-09 10:00"), 2_000.0));
     assert_eq!(report(&engine, RuleKind::BestDay).status, RuleStatus::Met);
@@ -597,13 +608,16 @@ fn pre_trade_keeps_floor_buffer() {
 fn xpws_mode_resets_on_monday() {
     let mut engine = started(ftmo(), prague("2025-04-07 08:00"));
     let eurusd = ShortText::new("EURUSD").unwrap();
+    clock_to(&mut engine, prague("2025-04-09 09:00"));
     engine.on_deal(&open(1, prague("2025-04-09 09:00")));
     engine.on_deal(&close(2, prague("2025-04-09 10:00"), 10_000.0));
     assert_eq!(engine.xpws_mode(&eurusd), XpwsMode::Active);
     assert_eq!(engine.take_profit_ratio(&eurusd), 2.0);
+    clock_to(&mut engine, prague("2025-04-10 09:00"));
     engine.on_deal(&open(3, prague("2025-04-10 09:00")));
     engine.on_deal(&close(4, prague("2025-04-10 10:00"), 500.0));
     assert_eq!(engine.xpws().extra_profit_total, 500.0);
+    clock_to(&mut engine, prague("2025-04-13 23:59"));
     engine.on_snapshot(&snapshot(
         prague("2025-04-13 23:59"),
         110_500.0,

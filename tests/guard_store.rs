@@ -35,7 +35,7 @@ fn reopen_restores_engine_exactly() {
         prague("2025-03-04 12:00"),
     ));
     assert!(decision.may_trade_now());
-    guard.on_deal(&open(6, prague("2025-03-04 12:30")));
+    guard.on_deal(&open(6, prague("2025-03-04 12:00:30")));
     guard.on_snapshot(&snapshot(prague("2025-03-04 12:31"), 99_500.0, 99_300.0, 1));
     let before = guard.engine().state().clone();
     guard.close().unwrap();
@@ -59,7 +59,7 @@ fn reopen_restores_engine_exactly() {
         "a restored engine must wait for the history"
     );
     let mut all = deals.clone();
-    all.push(open(6, prague("2025-03-04 12:30")));
+    all.push(open(6, prague("2025-03-04 12:00:30")));
     let decision = guard.load_history(&history(
         &all,
         0,
@@ -70,7 +70,7 @@ fn reopen_restores_engine_exactly() {
     assert!(decision.may_trade_now(), "{decision:?}");
     assert_eq!(guard.engine().state().anchor_balance, 101_000.0);
     let journaled = guard.persistence().journaled_deals(0).unwrap();
-    assert_eq!(journaled, vec![open(6, prague("2025-03-04 12:30"))]);
+    assert_eq!(journaled, vec![open(6, prague("2025-03-04 12:00:30"))]);
     guard.close().unwrap();
 }
 
@@ -130,7 +130,7 @@ fn failing_store_blocks_new_trades() {
     ));
 
     fault::arm(dir.path(), FaultKind::DiskFull, 0);
-    guard.on_deal(&open(6, prague("2025-03-04 12:30")));
+    guard.on_deal(&open(6, prague("2025-03-04 12:00:30")));
     let deadline = Instant::now() + Duration::from_secs(5);
     while !guard.persistence().journal().is_failing() {
         assert!(

@@ -127,10 +127,13 @@ fn snapshot_back_by_seconds_blocks_then_recovers() {
     assert_eq!(again.verdict, Verdict::MayTrade, "{again:?}");
 }
 
-#[test]
-fn jump_over_days_reanchors_on_balance() {
-    let mut engine = started(RuleSet::ftmo_2step(100_000.0), prague("2025-03-28 08:00"));
-    engine.on_deal(&open(2, prague("2025-03-28 09:00")));
+/// Friday's +2,000 close, then a carried position over the spring change (2025-03-30, a
+/// 23 h day), on an engine with the default clock tolerance.
+fn friday_engine() -> Engine {
+    let rules = RuleSet::ftmo_2step(100_000.0);
+    let mut engine = started_with(rules, prague("2025-03-28 08:00"));
+    clock_to(&mut engine, prague("2025-03-28 10:00"));
+    engine.on_deal(&open(2, prague("2025-03-28 09:59:50")));
     engine.on_deal(&close(3, prague("2025-03-28 10:00"), 2_000.0));
     engine.on_snapshot(&snapshot(
         prague("2025-03-28 10:00"),
@@ -138,7 +141,13 @@ fn jump_over_days_reanchors_on_balance() {
         102_000.0,
         0,
     ));
-    // Over the spring change (2025-03-30, 23 h day) to Monday 00:30.
+    engine
+}
+
+#[test]
+fn timer_over_weekend_reanchors_on_balance() {
+    let mut engine = friday_engine();
+    clock_to(&mut engine, prague("2025-03-31 00:30"));
     engine.on_snapshot(&snapshot(
         prague("2025-03-31 00:30"),
         102_000.0,
@@ -154,6 +163,22 @@ fn jump_over_days_reanchors_on_balance() {
         1,
     ));
     assert_eq!(decision.reason, Reason::DailyLossBreached, "{decision:?}");
+}
+
+#[test]
+fn snapshot_jump_over_weekend_waits_for_deal() {
+    let mut engine = friday_engine();
+    let monday = prague("2025-03-31 00:30");
+    let held = engine.on_snapshot(&snapshot(monday, 102_000.0, 99_000.0, 1));
+    assert_eq!(held.reason, Reason::ClockMismatch, "{held:?}");
+    assert_eq!(held.time_ms, prague("2025-03-28 10:00"));
+    assert_eq!(engine.state().anchor_balance, 100_000.0);
+
+    // A deal stamped by the trade server 10 s later confirms the jump.
+    let decision = engine.on_deal(&open(4, monday + 10_000));
+    assert_eq!(decision.verdict, Verdict::MayTrade, "{decision:?}");
+    assert_eq!(engine.state().anchor_balance, 102_000.0);
+    assert_eq!(report(&engine, RuleKind::DailyLoss).floor, 97_000.0);
 }
 
 #[test]

@@ -205,6 +205,12 @@ pub struct Safety {
     /// Largest difference between a stored and a rebuilt day anchor that still
     /// counts as agreement, in account currency.
     pub anchor_tolerance: f64,
+    /// Largest difference, in milliseconds, between an event time and the engine's clock
+    /// (the latest snapshot, timer or history time) that still counts as agreement. A deal
+    /// stamped further ahead, a deal of an earlier day stamped further behind, or a snapshot
+    /// or timer call further ahead across a day reset blocks trading with `clock_mismatch`
+    /// instead of moving the day. It must exceed the host's timer period.
+    pub max_ahead_ms: i64,
 }
 
 impl Default for Safety {
@@ -214,6 +220,7 @@ impl Default for Safety {
             buffer_percent: 0.5,
             stale_after_ms: 10_000,
             anchor_tolerance: 0.01,
+            max_ahead_ms: 60_000,
         }
     }
 }
@@ -464,6 +471,7 @@ impl RuleSet {
         non_negative("safety.buffer_percent", safety.buffer_percent)?;
         positive("safety.stale_after_ms", safety.stale_after_ms as f64)?;
         non_negative("safety.anchor_tolerance", safety.anchor_tolerance)?;
+        positive("safety.max_ahead_ms", safety.max_ahead_ms as f64)?;
         self.xpws.validate()
     }
 }

@@ -1,5 +1,6 @@
 //! The engine: one account's rule state, fed snapshots and deals.
 
+use super::clock::HeldJump;
 use super::config::{ConfigError, RuleSet};
 use super::events::{EngineEvent, EventRing};
 use super::reason::{Decision, Reason, ReasonSet, Verdict};
@@ -71,6 +72,15 @@ pub struct Engine {
     /// Whether the daily anchor is unknown (an equity-based anchor after a restart
     /// during the day); it blocks trading until the next reset.
     pub(super) anchor_missing: bool,
+    /// Latest accepted snapshot, timer or history time; `TimeMs::MIN` before any.
+    pub(super) clock_ms: TimeMs,
+    /// A snapshot or timer call that jumped ahead of the clock, waiting for confirmation.
+    pub(super) held_jump: Option<HeldJump>,
+    /// Whether a deal whose stamp disagreed with the clock was rejected since the last
+    /// history load.
+    pub(super) deal_rejected: bool,
+    /// Whether the latest history load listed a deal stamped too far after its own time.
+    pub(super) history_ahead: bool,
 }
 
 impl Engine {
@@ -152,6 +162,10 @@ impl Engine {
             week_start_ms: TimeMs::MIN,
             history_loaded: false,
             anchor_missing: false,
+            clock_ms: TimeMs::MIN,
+            held_jump: None,
+            deal_rejected: false,
+            history_ahead: false,
         };
         engine.decision = engine.active_reasons().decision(0);
         engine
@@ -211,47 +225,69 @@ impl Engine {
 
     /// Evaluates one account snapshot. Allocates nothing, and does time-zone work
     /// only when the snapshot crosses a day or week reset.
+    ///
+    /// A snapshot earlier than the previous one, or earlier than the latest accepted event by
+    /// more than `safety.max_ahead_ms`, blocks with [`Reason::TimeWentBackwards`]. One further
+    /// ahead of the clock than that and across a day or week reset is held back, and blocks
+    /// with [`Reason::ClockMismatch`]. It stays held until a deal stamped near it confirms it,
+    /// an input near the old clock replaces it, or a history load sets the clock.
     pub fn on_snapshot(&mut self, snapshot: &Snapshot) -> Decision {
         let time = snapshot.time_ms;
-        if let Some(last) = &self.last_snapshot {
-            if time < last.time_ms {
-                self.transient.insert(Reason::TimeWentBackwards);
-                return self.refresh(time);
-            }
+        if self.is_backwards(time) {
+            self.transient.insert(Reason::TimeWentBackwards);
+            return self.refresh(time);
         }
         self.transient.remove(Reason::TimeWentBackwards);
+        if self.is_clock_jump(time) {
+            self.hold_snapshot(snapshot);
+            return self.refresh(self.clock_ms);
+        }
+        self.held_jump = None;
+        self.accept_snapshot(snapshot);
+        self.refresh(time)
+    }
+
+    /// Applies a snapshot whose time the clock accepts.
+    pub(super) fn accept_snapshot(&mut self, snapshot: &Snapshot) {
+        let time = snapshot.time_ms;
         let balance_ok = snapshot.balance.is_finite() && snapshot.balance > 0.0;
         let equity_ok = snapshot.equity.is_finite() && snapshot.equity > 0.0;
         self.set_transient(Reason::InvalidBalance, !balance_ok);
         self.set_transient(Reason::InvalidEquity, !equity_ok);
         if !balance_ok || !equity_ok {
-            return self.refresh(time);
+            return;
         }
         self.set_transient(Reason::StaleData, !snapshot.connected);
         if self.history_loaded {
             self.cross_resets(time);
         }
         self.last_snapshot = Some(*snapshot);
+        self.advance_clock(time);
         self.balance = snapshot.balance;
         self.equity = snapshot.equity;
         if self.history_loaded {
             self.state.last_time_ms = self.state.last_time_ms.max(time);
             self.evaluate(time, Some(snapshot.open_positions));
         }
-        self.refresh(time)
     }
 
     /// Applies one deal: moves the anchors by cash flows, adds realised results to
     /// the day and the week, and re-evaluates the goals. A deal already applied
     /// (same ticket) is ignored.
+    ///
+    /// A deal stamped further ahead of the clock than `safety.max_ahead_ms` is not applied: it
+    /// would move the engine into a later day and file the real day's later losses under an
+    /// earlier one. Nor is a deal of an earlier day stamped further behind the clock than
+    /// that, which would move the day's anchor. Both block with [`Reason::ClockMismatch`]
+    /// until the next history load.
     pub fn on_deal(&mut self, deal: &Deal) -> Decision {
-        // NOTE: a deal stamped far ahead of the latest snapshot moves the engine into that
-        // day, and later losses of the real day are then filed under an earlier day, which
-        // widens the daily room. Such deals should block until a history load instead.
         let time = deal.time_ms;
         if !deal.balance_change().is_finite() || !deal.volume.is_finite() {
             self.transient.insert(Reason::InvalidDeal);
-            return self.refresh(time);
+            return self.refresh(self.decision_time(time));
+        }
+        if !self.admit_deal_time(time) {
+            return self.refresh(self.clock_ms);
         }
         if self.is_duplicate(deal.ticket) {
             return self.decision;
@@ -268,7 +304,8 @@ impl Engine {
     }
 
     /// Checks the data is fresh at `time_ms` (the EA's timer) and crosses any
-    /// reset due by then.
+    /// reset due by then. A call further ahead of the clock than `safety.max_ahead_ms` and
+    /// across a reset is held back as a snapshot is.
     pub fn on_time(&mut self, time_ms: TimeMs) -> Decision {
         let stale = self
             .last_snapshot
@@ -276,11 +313,25 @@ impl Engine {
         if stale && self.history_loaded {
             self.transient.insert(Reason::StaleData);
         }
-        if self.history_loaded && time_ms >= self.state.last_time_ms {
+        if self.is_clock_jump(time_ms) {
+            self.held_jump = Some(HeldJump::Timer(time_ms));
+            return self.refresh(self.clock_ms);
+        }
+        self.held_jump = None;
+        self.accept_time(time_ms);
+        self.refresh(time_ms)
+    }
+
+    /// Moves the clock to a timer call whose time the clock accepts, crossing the resets due.
+    pub(super) fn accept_time(&mut self, time_ms: TimeMs) {
+        if !self.history_loaded {
+            return;
+        }
+        self.advance_clock(time_ms);
+        if time_ms >= self.state.last_time_ms {
             self.cross_resets(time_ms);
             self.evaluate(time_ms, None);
         }
-        self.refresh(time_ms)
     }
 
     /// Latches an external block (an incident halt, a caught panic, a failed
@@ -354,6 +405,9 @@ impl Engine {
         let mut set = self.transient.union(self.state.latched);
         if !self.history_loaded || self.anchor_missing {
             set.insert(Reason::NoHistory);
+        }
+        if self.clock_mismatch_active() {
+            set.insert(Reason::ClockMismatch);
         }
         if self.state.daily_breach.is_some() {
             set.insert(Reason::DailyLossBreached);

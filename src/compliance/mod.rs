@@ -47,6 +47,7 @@
 //! assert_eq!(decision.reason, Reason::DailyLossBreached);
 //! ```
 
+mod clock;
 pub mod config;
 mod engine;
 mod evaluate;

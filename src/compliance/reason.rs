@@ -152,6 +152,9 @@ reasons! {
     /// The account the call names is not one the library guards.
     UnknownAccount = 21, "unknown_account", Blocked,
         "The account is not one this library guards: new orders are rejected.";
+    /// An event time disagrees with the engine's clock by more than the tolerance.
+    ClockMismatch = 22, "clock_mismatch", Blocked,
+        "An event time disagrees with the engine's clock by more than the tolerance (a deal stamped after the terminal's time or long before the day reset, or the terminal clock jumping ahead): new orders are rejected until the times agree again or the history is reloaded.";
 }
 
 impl Reason {
@@ -226,7 +229,7 @@ pub struct ReasonSet(u64);
 
 /// The order in which active reasons are named: a failed account first, then the
 /// reasons that close positions, then those that only block new orders.
-const PRIORITY: [Reason; 16] = [
+const PRIORITY: [Reason; 17] = [
     Reason::MaxLossBreached,
     Reason::DailyLossBreached,
     Reason::Halted,
@@ -234,6 +237,7 @@ const PRIORITY: [Reason; 16] = [
     Reason::DailyLossBuffer,
     Reason::PanicCaught,
     Reason::AnchorMismatch,
+    Reason::ClockMismatch,
     Reason::NoHistory,
     Reason::InvalidDeal,
     Reason::UnknownAccount,
@@ -335,6 +339,7 @@ mod tests {
         assert_eq!(Reason::NoHistory as i32, 10);
         assert_eq!(Reason::InvalidOrder as i32, 18);
         assert_eq!(Reason::UnknownAccount as i32, 21);
+        assert_eq!(Reason::ClockMismatch as i32, 22);
     }
 
     #[test]

@@ -36,6 +36,17 @@ impl Engine {
             return self.refresh(time);
         };
         self.transient.remove(Reason::InvalidTime);
+        if !self.admit_history_times(history.deals, time) {
+            return self.refresh(time);
+        }
+        let tolerance = self.rules.safety.max_ahead_ms;
+        let backwards = time.saturating_add(tolerance) < self.state.last_time_ms;
+        self.set_transient(Reason::TimeWentBackwards, backwards);
+        if backwards {
+            // The terminal's clock went back since the events the state already holds, so the
+            // day this load would rebuild is not the day the engine is in.
+            return self.refresh(time);
+        }
         if history.account_start_ms.is_some_and(|start| start > time) {
             // An opening after the call cannot be real, and taking it would make today day
             // one, anchored on the initial capital whatever was lost since the reset.
@@ -81,6 +92,7 @@ impl Engine {
             pending_orders: 0,
         });
         self.state.last_time_ms = self.state.last_time_ms.max(time);
+        self.resync_clock(time);
         self.history_loaded = true;
         self.evaluate(time, Some(history.open_positions));
         self.update_day_goals(time);

@@ -52,6 +52,8 @@ pub const MB_REASON_INVALID_TIME: i32 = 19;
 pub const MB_REASON_INVALID_DEAL: i32 = 20;
 /// Reason code: the account the call names is not one the library guards.
 pub const MB_REASON_UNKNOWN_ACCOUNT: i32 = 21;
+/// Reason code: an event time disagrees with the engine's clock by more than the tolerance.
+pub const MB_REASON_CLOCK_MISMATCH: i32 = 22;
 
 /// `MbRuleReport.rule`: the daily loss limit.
 pub const MB_RULE_DAILY_LOSS: i32 = 0;
@@ -146,6 +148,7 @@ mod tests {
             ("invalid_time", MB_REASON_INVALID_TIME),
             ("invalid_deal", MB_REASON_INVALID_DEAL),
             ("unknown_account", MB_REASON_UNKNOWN_ACCOUNT),
+            ("clock_mismatch", MB_REASON_CLOCK_MISMATCH),
         ];
         assert_eq!(
             Reason::ALL.len(),

@@ -2,6 +2,7 @@
 //! start-up, then a deal and a snapshot for every deal after it.
 
 use crate::account::{Deal, Snapshot, TimeMs};
+use crate::compliance::History;
 use crate::import::Import;
 
 /// One event, in the order the EA feeds them.
@@ -106,6 +107,20 @@ impl EventStream {
             initial_balance,
             events,
             evaluation: Evaluation::ClosedBalanceAtDeals,
+        }
+    }
+
+    /// Returns the history the EA would load at the opening: the opening cash flows, with the
+    /// initial balance as balance and equity.
+    pub fn history(&self) -> History<'_> {
+        History {
+            deals: &self.opening_deals,
+            covered_from_ms: self.start_ms,
+            account_start_ms: Some(self.start_ms),
+            balance: self.initial_balance,
+            equity: self.initial_balance,
+            open_positions: 0,
+            time_ms: self.start_ms,
         }
     }
 

@@ -19,9 +19,9 @@ pub use report::{
 };
 pub use watch_report::{ActionReport, AlertReport, EscalationReport, IncidentReport, WatchReport};
 
-use crate::account::Deal;
+use crate::account::{Deal, TimeMs};
 use crate::compliance::{
-    ConfigError, Decision, Engine, EngineEvent, History, RuleKind, RuleReport, RuleSet, RuleStatus,
+    ConfigError, Decision, Engine, EngineEvent, RuleKind, RuleReport, RuleSet, RuleStatus,
 };
 use crate::import::Import;
 use crate::incident::{Watch, WatchConfig};
@@ -131,12 +131,21 @@ fn initial_balance(import: &Import, options: &ReplayOptions) -> Result<(f64, boo
     Ok((balance, inferred))
 }
 
-fn rule_set(choice: &RuleChoice, initial_balance: f64) -> RuleSet {
-    match choice {
+/// Returns the rule set a replay runs: the chosen rules with `initial_balance` as the initial
+/// capital.
+///
+/// An export has one clock, the trade server's, and events only at its deals, days apart. So
+/// no terminal clock can disagree with the deals, and the clock tolerance
+/// (`safety.max_ahead_ms`) spans every time instead of making each gap between deals a clock
+/// jump.
+pub fn rule_set(choice: &RuleChoice, initial_balance: f64) -> RuleSet {
+    let mut rules = match choice {
         RuleChoice::Ftmo2Step => RuleSet::ftmo_2step(initial_balance),
         RuleChoice::Ftmo1Step => RuleSet::ftmo_1step(initial_balance),
         RuleChoice::Custom(rules) => (**rules).clone().with_initial_capital(initial_balance),
-    }
+    };
+    rules.safety.max_ahead_ms = TimeMs::MAX;
+    rules
 }
 
 /// Breaches and the last decision, taken from the engine while the events were fed.
@@ -151,16 +160,7 @@ struct Collected {
 /// Loads the opening as the history, then feeds every event. The engine's
 /// events are taken after each call, so its fixed-size ring does not fill up.
 fn feed(engine: &mut Engine, stream: &EventStream, collected: &mut Collected) {
-    let history = History {
-        deals: &stream.opening_deals,
-        covered_from_ms: stream.start_ms,
-        account_start_ms: Some(stream.start_ms),
-        balance: stream.initial_balance,
-        equity: stream.initial_balance,
-        open_positions: 0,
-        time_ms: stream.start_ms,
-    };
-    engine.load_history(&history);
+    engine.load_history(&stream.history());
     collected.watch.after_engine(engine, stream.start_ms);
     drain(engine, collected);
     for event in &stream.events {

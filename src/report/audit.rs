@@ -4,9 +4,9 @@
 use super::html::Page;
 use super::svg::{drawdown_svg, BreachMark, CurvePoint, EquityChart};
 use super::{money, RuleLine};
-use crate::compliance::{Engine, History, RuleKind, RuleSet};
+use crate::compliance::{Engine, RuleKind};
 use crate::import::Import;
-use crate::replay::{Event, EventStream, ReplayError, ReplayOptions, Report, RuleChoice};
+use crate::replay::{self, Event, EventStream, ReplayError, ReplayOptions, Report, RuleChoice};
 use crate::time::parse_zone;
 use chrono::DateTime;
 
@@ -37,22 +37,10 @@ pub fn equity_chart(
             }
         },
     };
-    let rules = match &options.rules {
-        RuleChoice::Ftmo2Step => RuleSet::ftmo_2step(initial_balance),
-        RuleChoice::Ftmo1Step => RuleSet::ftmo_1step(initial_balance),
-        RuleChoice::Custom(rules) => (**rules).clone().with_initial_capital(initial_balance),
-    };
+    let rules = replay::rule_set(&options.rules, initial_balance);
     let stream = EventStream::from_import(import, initial_balance);
     let mut engine = Engine::new(rules)?;
-    engine.load_history(&History {
-        deals: &stream.opening_deals,
-        covered_from_ms: stream.start_ms,
-        account_start_ms: Some(stream.start_ms),
-        balance: stream.initial_balance,
-        equity: stream.initial_balance,
-        open_positions: 0,
-        time_ms: stream.start_ms,
-    });
+    engine.load_history(&stream.history());
     let mut chart = EquityChart {
         points: vec![CurvePoint {
             time_ms: stream.start_ms,

@@ -114,8 +114,26 @@ pub fn history(
     }
 }
 
-/// An engine for an account that opens at `start` with the initial capital.
+/// Clock tolerance for tests that feed a few events a day. The EA's timer moves the clock
+/// every second, but these tests jump straight from one event to the next, up to 15 hours
+/// apart, so they widen `safety.max_ahead_ms` to a day. The clock tests use the default.
+pub const SPARSE_CLOCK_MS: i64 = 86_400_000;
+
+/// `rules` with the clock tolerance of [`SPARSE_CLOCK_MS`].
+pub fn sparse(mut rules: RuleSet) -> RuleSet {
+    rules.safety.max_ahead_ms = SPARSE_CLOCK_MS;
+    rules
+}
+
+/// An engine for an account that opens at `start` with the initial capital, with the clock
+/// tolerance of [`SPARSE_CLOCK_MS`].
 pub fn started(rules: RuleSet, start: TimeMs) -> Engine {
+    started_with(sparse(rules), start)
+}
+
+/// An engine for an account that opens at `start` with the initial capital, with `rules`
+/// as given.
+pub fn started_with(rules: RuleSet, start: TimeMs) -> Engine {
     let capital = rules.initial_capital;
     let mut engine = Engine::new(rules).unwrap();
     let history = History {
@@ -130,6 +148,17 @@ pub fn started(rules: RuleSet, start: TimeMs) -> Engine {
     let decision = engine.load_history(&history);
     assert!(decision.may_trade_now(), "{decision:?}");
     engine
+}
+
+/// Moves the engine's clock to `time_ms` with timer calls at most `safety.max_ahead_ms` apart,
+/// as the EA's timer does between ticks, so that no call jumps ahead of the clock.
+pub fn clock_to(engine: &mut Engine, time_ms: TimeMs) {
+    let step = engine.rule_set().safety.max_ahead_ms;
+    let mut now = engine.clock_ms().unwrap_or(time_ms);
+    while now < time_ms {
+        now = now.saturating_add(step).min(time_ms);
+        engine.on_time(now);
+    }
 }
 
 /// The report of `rule`.
