@@ -472,3 +472,14 @@ impl Drop for Guard {
         self.save_final();
     }
 }
+
+/// The guard's outbox for a [`crate::alerts::WebhookDelivery`]; each lease and result is saved.
+impl crate::alerts::WebhookOutbox for Guard {
+    fn poll_item(&mut self, channels: &[Channel], now_ms: TimeMs) -> Option<OutboxItem> {
+        self.poll_delivery(channels, now_ms)
+    }
+
+    fn acknowledge_item(&mut self, id: u64, delivered: bool, now_ms: TimeMs) -> AckOutcome {
+        self.acknowledge_delivery(id, delivered, now_ms)
+    }
+}

@@ -2,63 +2,27 @@
 //! its alerts, timers, outbox and incidents, so a restart neither pages twice nor forgets an
 //! escalation, and a delivered item is not delivered again.
 
-use mikrobot::account::{Snapshot, TimeMs};
+mod watch_support;
+
+use mikrobot::account::TimeMs;
 use mikrobot::alerts::{AckOutcome, Channel, Contact, Priority};
-use mikrobot::compliance::{History, Reason, Verdict};
+use mikrobot::compliance::{Reason, Verdict};
 use mikrobot::config::Config;
 use mikrobot::guard::Guard;
 use mikrobot::incident::{IncidentKind, WatchState};
 use mikrobot::store::{StoreReader, WATCH_STATE_KEY};
 use std::path::Path;
+use watch_support::{empty_history, snapshot, MINUTE, START};
 
-/// 2026-03-02 08:00 UTC, a Monday.
-const START: TimeMs = 1_772_438_400_000;
-const MINUTE: TimeMs = 60_000;
-
-fn snapshot(time_ms: TimeMs, equity: f64) -> Snapshot {
-    Snapshot {
-        time_ms,
-        balance: 100_000.0,
-        equity,
-        margin: 0.0,
-        free_margin: equity,
-        connected: true,
-        open_positions: 1,
-        pending_orders: 0,
-    }
-}
-
+/// Every role of the compliance chain reachable by email and SMS.
 fn config() -> Config {
-    let mut config = Config {
-        rules: mikrobot::compliance::RuleSet::ftmo_2step(100_000.0),
-        ..Config::default()
-    };
-    config.health.sampler = false;
-    for role in ["compliance_officer", "risk_manager", "legal"] {
-        config.contacts.roles.insert(
-            role.into(),
-            vec![Contact {
-                name: role.into(),
-                email: Some(format!("{role}@example.com")),
-                sms: Some("+420600000001".into()),
-                webhook: None,
-            }],
-        );
-    }
-    config
-}
-
-/// A history without deals of an account opened the day before, at `time_ms`.
-fn empty_history(time_ms: TimeMs, equity: f64) -> History<'static> {
-    History {
-        deals: &[],
-        covered_from_ms: START - 86_400_000,
-        account_start_ms: Some(START - 86_400_000),
-        balance: 100_000.0,
-        equity,
-        open_positions: 1,
-        time_ms,
-    }
+    let roles = ["compliance_officer", "risk_manager", "legal"];
+    watch_support::config_with(&roles, |role| Contact {
+        name: role.into(),
+        email: Some(format!("{role}@example.com")),
+        sms: Some("+420600000001".into()),
+        webhook: None,
+    })
 }
 
 /// Opens the guard of `dir` and loads an empty history at `time_ms`.
@@ -74,6 +38,12 @@ fn breach(guard: &mut Guard, time_ms: TimeMs) -> u64 {
     assert_eq!(decision.verdict, Verdict::CloseAll);
     let incident = &guard.watch().incidents().open_incidents()[0];
     incident.alert_id.expect("the breach queues an alert")
+}
+
+/// Ends `guard` the way a crash would once the writer has committed: no final save runs.
+fn crash(guard: Guard) {
+    guard.persistence().flush().expect("writer commits");
+    std::mem::forget(guard);
 }
 
 fn escalations(guard: &Guard, alert_id: u64) -> Vec<TimeMs> {
@@ -163,18 +133,15 @@ fn restart_queues_same_items() {
 fn delivered_item_not_delivered_again() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let breach_ms = START + MINUTE;
-    let mut guard = open_guard(dir.path(), START, 100_000.0);
-    breach(&mut guard, breach_ms);
+    let mut guard = breached_guard(dir.path(), breach_ms);
     let sms = guard
         .poll_delivery(&[Channel::Sms], breach_ms + 1_000)
         .expect("an SMS item waits");
     let outcome = guard.acknowledge_delivery(sms.id, true, breach_ms + 2_000);
     assert_eq!(outcome, AckOutcome::Delivered);
     let waiting = outbox_ids(&guard);
-    // A crash right after the acknowledgement: the guard is leaked, so no final save runs, and
-    // only what the writer committed counts.
-    guard.persistence().flush().expect("writer commits");
-    std::mem::forget(guard);
+    // A crash right after the acknowledgement.
+    crash(guard);
 
     let mut guard = open_guard(dir.path(), breach_ms + 3_000, 94_000.0);
     assert_eq!(
@@ -184,10 +151,7 @@ fn delivered_item_not_delivered_again() {
     );
     let stats = guard.watch().alerts().state().dispatch.outbox.stats();
     assert_eq!(stats.delivered, 1);
-    let mut offered = Vec::new();
-    while let Some(item) = guard.poll_delivery(&Channel::ALL, breach_ms + 4_000) {
-        offered.push(item.id);
-    }
+    let offered = poll_all(&mut guard, &Channel::ALL, breach_ms + 4_000);
     assert!(
         !offered.contains(&sms.id),
         "the SMS was delivered: {offered:?}"
@@ -199,20 +163,15 @@ fn delivered_item_not_delivered_again() {
 fn leased_item_waits_for_lease_after_restart() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let breach_ms = START + MINUTE;
-    let mut guard = open_guard(dir.path(), START, 100_000.0);
-    breach(&mut guard, breach_ms);
+    let mut guard = breached_guard(dir.path(), breach_ms);
     let sms = guard
         .poll_delivery(&[Channel::Sms], breach_ms)
         .expect("an SMS item waits");
     let lease_ms = guard.config().alerts.delivery.lease_ms;
-    guard.persistence().flush().expect("writer commits");
-    std::mem::forget(guard);
+    crash(guard);
 
     let mut guard = open_guard(dir.path(), breach_ms + 1_000, 94_000.0);
-    let mut early = Vec::new();
-    while let Some(item) = guard.poll_delivery(&[Channel::Sms], breach_ms + 1_000) {
-        early.push(item.id);
-    }
+    let early = poll_all(&mut guard, &[Channel::Sms], breach_ms + 1_000);
     assert!(!early.contains(&sms.id), "still leased: {early:?}");
     let late = guard.poll_delivery(&[Channel::Sms], breach_ms + lease_ms);
     assert_eq!(
@@ -220,6 +179,22 @@ fn leased_item_waits_for_lease_after_restart() {
         Some(sms.id),
         "offered after the lease"
     );
+}
+
+/// Opens the guard of `dir` and breaches the daily loss limit at `breach_ms`.
+fn breached_guard(dir: &Path, breach_ms: TimeMs) -> Guard {
+    let mut guard = open_guard(dir, START, 100_000.0);
+    breach(&mut guard, breach_ms);
+    guard
+}
+
+/// Leases every item deliverable on `channels` at `now_ms` and returns their ids.
+fn poll_all(guard: &mut Guard, channels: &[Channel], now_ms: TimeMs) -> Vec<u64> {
+    let mut ids = Vec::new();
+    while let Some(item) = guard.poll_delivery(channels, now_ms) {
+        ids.push(item.id);
+    }
+    ids
 }
 
 fn outbox_ids(guard: &Guard) -> Vec<u64> {
@@ -234,8 +209,7 @@ fn incident_and_halt_survive_restart() {
     let mut guard = open_guard(dir.path(), START, 100_000.0);
     breach(&mut guard, breach_ms);
     let incident = guard.watch().incidents().open_incidents()[0].clone();
-    guard.persistence().flush().expect("writer commits");
-    std::mem::forget(guard);
+    crash(guard);
 
     let mut guard = open_guard(dir.path(), breach_ms + 5_000, 94_000.0);
     assert!(guard.engine().state().latched.contains(Reason::Halted));

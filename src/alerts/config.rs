@@ -47,6 +47,8 @@ pub struct AlertConfig {
     pub history: usize,
     /// Outbox delivery.
     pub delivery: DeliveryConfig,
+    /// The webhook worker of a Rust host (`[alerts.webhook]`).
+    pub webhook: super::webhook::WebhookConfig,
 }
 
 /// While a live alert's key starts with `source`, alerts whose key starts with `target` are
@@ -150,6 +152,7 @@ impl Default for AlertConfig {
             escalation_paths,
             history: 500,
             delivery: DeliveryConfig::default(),
+            webhook: super::webhook::WebhookConfig::default(),
         }
     }
 }
@@ -231,6 +234,15 @@ impl AlertConfig {
                 field: "delivery.capacity".to_owned(),
                 value: "0".to_owned(),
                 fix: "set a capacity of at least 1",
+            });
+        }
+        if let Err(super::webhook::WebhookError::Invalid { field, value, fix }) =
+            self.webhook.validate()
+        {
+            return Err(AlertConfigError {
+                field: format!("webhook.{field}"),
+                value: value.to_string(),
+                fix,
             });
         }
         Ok(())
@@ -324,5 +336,20 @@ mod tests {
         };
         let error = config.validate().expect_err("zero interval");
         assert_eq!(error.field, "critical_escalation_ms");
+    }
+
+    #[test]
+    fn webhook_section_reads_and_validates() {
+        let config: AlertConfig =
+            toml::from_str("[webhook]\nattempts = 6\nbase_delay_ms = 200\n").expect("parses");
+        assert_eq!(config.webhook.attempts, 6);
+        assert_eq!(config.webhook.base_delay_ms, 200);
+        assert_eq!(
+            config.webhook.max_delay_ms, 30_000,
+            "unset fields keep defaults"
+        );
+        let zero: AlertConfig = toml::from_str("[webhook]\nattempts = 0\n").expect("parses");
+        let error = zero.validate().expect_err("zero attempts");
+        assert_eq!(error.field, "webhook.attempts");
     }
 }

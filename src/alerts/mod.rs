@@ -30,6 +30,7 @@ mod engine;
 mod notify;
 mod outbox;
 mod types;
+mod webhook;
 
 pub use config::{
     AlertConfig, AlertConfigError, Contact, ContactsConfig, DeliveryConfig, InhibitRule, Rate,
@@ -38,3 +39,6 @@ pub use engine::{AlertEngine, AlertState, NotLive, Raised};
 pub use notify::{BatchLine, Dispatcher};
 pub use outbox::{AckOutcome, NewItem, Outbox, OutboxItem, OutboxStats};
 pub use types::{Alert, AlertSpec, AlertStatus, Category, Channel, Notice, NoticeKind, Priority};
+pub use webhook::{
+    Pumped, WebhookConfig, WebhookDelivery, WebhookError, WebhookOutbox, WebhookResult,
+};
