@@ -147,8 +147,7 @@ impl Outbox {
             .iter()
             .enumerate()
             .filter(|(_, item)| channels.contains(&item.channel))
-            .filter(|(_, item)| item.not_before_ms <= now_ms)
-            .filter(|(_, item)| item.leased_until_ms.is_none_or(|until| until <= now_ms))
+            .filter(|(_, item)| is_due(item, config, now_ms))
             .filter(|(_, item)| item.channel != Channel::Push || push_allowed)
             // The most urgent first, then the oldest.
             .max_by_key(|(i, item)| (item.priority, std::cmp::Reverse(*i)))
@@ -162,6 +161,9 @@ impl Outbox {
     }
 
     fn push_allowed(&mut self, limits: &[Rate], now_ms: TimeMs) -> bool {
+        // A push handed out after `now_ms` came from a clock that ran ahead and has since been
+        // set back. Left in, it would count as recent until the clock caught up with it.
+        self.push_times.retain(|time| *time <= now_ms);
         let longest = limits.iter().map(|rate| rate.per_ms).max().unwrap_or(0);
         while self
             .push_times
@@ -233,6 +235,21 @@ impl Outbox {
     pub fn stats(&self) -> OutboxStats {
         self.stats
     }
+}
+
+/// Whether `item` may be offered at `now_ms`: its retry time has come and it is not leased.
+///
+/// A lease ending more than `lease_ms` after `now_ms`, or a retry time more than `retry_max_ms`
+/// after it, was set at a time ahead of `now_ms`. That happens when a clock ran ahead and was
+/// set back, or when the caller passed a wrong time. Honouring it would hide the item until the
+/// clock catches up, so the item counts as due instead.
+fn is_due(item: &OutboxItem, config: &DeliveryConfig, now_ms: TimeMs) -> bool {
+    let retry_due = item.not_before_ms <= now_ms
+        || item.not_before_ms.saturating_sub(now_ms) > config.retry_max_ms.max(0);
+    let lease_over = item.leased_until_ms.is_none_or(|until| {
+        until <= now_ms || until.saturating_sub(now_ms) > config.lease_ms.max(0)
+    });
+    retry_due && lease_over
 }
 
 #[cfg(test)]

@@ -749,3 +749,68 @@ fn watch_exports_answer_on_quiet_guard() {
         assert_eq!(status, expected, "{name}");
     }
 }
+
+/// Server time at 9999-12-31 23:59:59, far ahead of the breach.
+const FAR_AHEAD: i64 = 253_402_300_799_000;
+
+#[test]
+fn far_ahead_poll_does_not_strand_item() {
+    let (handle, _state) = open_breached();
+    let first = poll(handle, FAR_AHEAD, MB_CHANNELS_ALL).1.expect("an item");
+    let channel = 1 << first.channel;
+    let later = BREACH + 5 * 60_000;
+    let (status, again) = poll(handle, later, channel);
+    assert_eq!(status, MbStatus::Ok);
+    assert_eq!(
+        again.map(|item| item.id),
+        Some(first.id),
+        "a lease taken at a far-ahead time must not hide the item once the clock is back"
+    );
+}
+
+#[test]
+fn far_ahead_failure_does_not_delay_retry() {
+    let (handle, _state) = open_breached();
+    let item = poll(handle, BREACH, MB_CHANNELS_ALL).1.expect("an item");
+    let (status, outcome, _) = ack(handle, item.id, 0, FAR_AHEAD);
+    assert_eq!((status, outcome), (MbStatus::Ok, MB_DELIVERY_RETRY));
+    let later = BREACH + 10 * 60_000;
+    let retried = poll(handle, later, 1 << item.channel).1.map(|i| i.id);
+    assert_eq!(
+        retried,
+        Some(item.id),
+        "a retry time far ahead must not hold the item back past the longest retry delay"
+    );
+}
+
+#[test]
+fn far_ahead_push_does_not_stop_pushes() {
+    let (handle, _state) = open_breached();
+    let push = 1 << MB_CHANNEL_PUSH;
+    let first = poll(handle, FAR_AHEAD, push)
+        .1
+        .expect("the breach queues a push");
+    assert_eq!(ack(handle, first.id, 1, FAR_AHEAD).1, MB_DELIVERY_DELIVERED);
+    let second = poll(handle, FAR_AHEAD, push).1.expect("a second push");
+    assert_eq!(
+        ack(handle, second.id, 1, FAR_AHEAD).1,
+        MB_DELIVERY_DELIVERED
+    );
+
+    let by = utf16("operator");
+    let later = BREACH + 60 * 60_000;
+    // SAFETY: `by` is NUL-terminated.
+    let acked =
+        unsafe { mb_guard_alert_acknowledge_utf16(handle, first.alert_id, by.as_ptr(), later) };
+    assert_eq!(acked, MbStatus::Ok);
+    assert_eq!(
+        mb_guard_alert_resolve(handle, first.alert_id, later),
+        MbStatus::Ok
+    );
+    let (status, resolved) = poll(handle, later, push);
+    assert_eq!(status, MbStatus::Ok);
+    assert!(
+        resolved.is_some(),
+        "pushes handed out at a far-ahead time must not count against the push limits later"
+    );
+}
