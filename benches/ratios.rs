@@ -5,7 +5,8 @@
 //! A speedup is the peer's time per operation divided by ours, so above 1 means ours
 //! is faster. For ping-pong the ratio is our p50 round trip divided by the peer's,
 //! so below 1 means ours is faster. `cargo bench --bench ratios` runs it in full
-//! (`MIKROBOT_BENCH_ROUNDS` sets the rounds, 7 by default); `cargo test --benches`
+//! (`MIKROBOT_BENCH_ROUNDS` sets the rounds, 7 by default, and `MIKROBOT_BENCH_GROUPS`, a
+//! comma-separated list such as `spsc,mpsc`, keeps only those groups); `cargo test --benches`
 //! runs one tiny round as a smoke test and writes no file.
 
 mod common;
@@ -271,6 +272,14 @@ fn main() {
     };
     let sizes = if full { FULL } else { SMOKE };
     let mut comparisons = comparisons();
+    if let Ok(groups) = std::env::var("MIKROBOT_BENCH_GROUPS") {
+        let requested: Vec<&str> = groups.split(',').map(str::trim).collect();
+        comparisons.retain(|comparison| requested.contains(&comparison.group));
+        if comparisons.is_empty() {
+            eprintln!("MIKROBOT_BENCH_GROUPS={groups} names no group; use the names in the table");
+            std::process::exit(2);
+        }
+    }
     let mut floor = Vec::new();
     for index in 0..rounds {
         if full {

@@ -89,6 +89,38 @@ pub fn single_array_queue(iterations: u64) -> Duration {
 }
 
 // ---- producer and consumer threads
+//
+// Every peer runs the same loop shape: one timed receive per signal on this thread, one send
+// per signal on each producer thread. A peer with blocking calls (the channels) uses them. A
+// peer with only non-blocking calls retries with `crossbeam_utils::Backoff`, which spins and
+// then yields the core, the way the channels wait before they park. Without the yield, a
+// spinning thread on a loaded machine holds the core its peer needs, and the measurement
+// shows the scheduler rather than the queue.
+
+/// Retries `attempt` until it accepts the value, backing off between tries.
+#[inline]
+fn send_retrying<T>(mut value: T, mut attempt: impl FnMut(T) -> Result<(), T>) {
+    let backoff = crossbeam_utils::Backoff::new();
+    loop {
+        match attempt(value) {
+            Ok(()) => return,
+            Err(rejected) => value = rejected,
+        }
+        backoff.snooze();
+    }
+}
+
+/// Retries `attempt` until it returns a value, backing off between tries.
+#[inline]
+fn receive_retrying<T>(mut attempt: impl FnMut() -> Option<T>) -> T {
+    let backoff = crossbeam_utils::Backoff::new();
+    loop {
+        if let Some(value) = attempt() {
+            return value;
+        }
+        backoff.snooze();
+    }
+}
 
 /// Runs one thread per sender, which together send `iterations` signals, while this
 /// thread takes them with `receive`; times from the start barrier to the last signal
@@ -130,15 +162,16 @@ fn senders<S>(producers: u32, make: impl Fn() -> S) -> Vec<S> {
     (0..producers).map(|_| make()).collect()
 }
 
+/// Our queue: producers retry a full queue with backoff, and the consumer waits with
+/// `pop_wait`, which spins, yields and then parks until a producer wakes it.
 pub fn threads_ours(producers: u32, iterations: u64) -> Duration {
     let (queue, mut consumer) = ours(1);
     let senders = senders(producers, || {
         let queue = queue.clone();
-        move |mut signal| {
-            while let Err(error) = queue.push(signal) {
-                signal = error.into_inner();
-                std::hint::spin_loop();
-            }
+        move |signal| {
+            send_retrying(signal, |signal| {
+                queue.push(signal).map_err(|error| error.into_inner())
+            })
         }
     });
     drop(queue);
@@ -151,18 +184,10 @@ pub fn threads_array_queue(producers: u32, iterations: u64) -> Duration {
     let queue = Arc::new(ArrayQueue::new(CAPACITY));
     let senders = senders(producers, || {
         let queue = Arc::clone(&queue);
-        move |mut signal| {
-            while let Err(rejected) = queue.push(signal) {
-                signal = rejected;
-                std::hint::spin_loop();
-            }
-        }
+        move |signal| send_retrying(signal, |signal| queue.push(signal))
     });
-    threaded(senders, iterations, move || loop {
-        if let Some(signal) = queue.pop() {
-            return signal;
-        }
-        std::hint::spin_loop();
+    threaded(senders, iterations, move || {
+        receive_retrying(|| queue.pop())
     })
 }
 
@@ -192,17 +217,15 @@ pub fn threads_sync_channel(iterations: u64) -> Duration {
 
 pub fn threads_rtrb(iterations: u64) -> Duration {
     let (mut producer, mut consumer) = rtrb::RingBuffer::new(CAPACITY);
-    let send = move |mut signal| {
-        while let Err(rtrb::PushError::Full(rejected)) = producer.push(signal) {
-            signal = rejected;
-            std::hint::spin_loop();
-        }
+    let send = move |signal| {
+        send_retrying(signal, |signal| {
+            producer
+                .push(signal)
+                .map_err(|rtrb::PushError::Full(rejected)| rejected)
+        })
     };
-    threaded(vec![send], iterations, move || loop {
-        if let Ok(signal) = consumer.pop() {
-            return signal;
-        }
-        std::hint::spin_loop();
+    threaded(vec![send], iterations, move || {
+        receive_retrying(|| consumer.pop().ok())
     })
 }
 

@@ -40,10 +40,10 @@ pub(crate) fn highest_in(bucket: usize) -> u64 {
     (sub_bucket << magnitude) + (1 << magnitude) - 1
 }
 
-/// Totals kept beside the buckets.
+/// Totals kept beside the buckets. The sample count is the sum of the buckets, so no
+/// counter is kept for it.
 #[derive(Debug, Default)]
 pub(crate) struct Totals {
-    pub(crate) count: AtomicU64,
     pub(crate) sum_us: AtomicU64,
     pub(crate) under_target: AtomicU64,
     pub(crate) saturated: AtomicU64,
@@ -74,14 +74,9 @@ impl Slice {
     pub(crate) fn record_exclusive(&self, value_us: u64, target_us: u64) {
         bump(&self.buckets[bucket_of(value_us)]);
         let totals = &self.totals;
-        bump64(&totals.count);
-        totals.sum_us.store(
-            totals.sum_us.load(Ordering::Relaxed).wrapping_add(value_us),
-            Ordering::Relaxed,
-        );
-        if value_us <= target_us {
-            bump64(&totals.under_target);
-        }
+        add64(&totals.sum_us, value_us);
+        // Added without a branch, because samples fall on either side of the target at random.
+        add64(&totals.under_target, u64::from(value_us <= target_us));
         if value_us > MAX_TRACKABLE_US {
             bump64(&totals.saturated);
         }
@@ -103,7 +98,6 @@ impl Slice {
         let from = &self.totals;
         let to = &cumulative.totals;
         for (source, target) in [
-            (&from.count, &to.count),
             (&from.sum_us, &to.sum_us),
             (&from.under_target, &to.under_target),
             (&from.saturated, &to.saturated),
@@ -135,7 +129,6 @@ impl Cumulative {
     pub(crate) fn record_shared(&self, value_us: u64, target_us: u64) {
         self.buckets[bucket_of(value_us)].fetch_add(1, Ordering::Relaxed);
         let totals = &self.totals;
-        totals.count.fetch_add(1, Ordering::Relaxed);
         totals.sum_us.fetch_add(value_us, Ordering::Relaxed);
         if value_us <= target_us {
             totals.under_target.fetch_add(1, Ordering::Relaxed);
@@ -157,8 +150,13 @@ fn bump(counter: &AtomicU32) {
 
 #[inline(always)]
 fn bump64(counter: &AtomicU64) {
+    add64(counter, 1);
+}
+
+#[inline(always)]
+fn add64(counter: &AtomicU64, value: u64) {
     counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(1),
+        counter.load(Ordering::Relaxed).wrapping_add(value),
         Ordering::Relaxed,
     );
 }

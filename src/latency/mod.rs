@@ -210,6 +210,7 @@ impl LatencyTracker {
         Some(Recorder {
             tracker: self,
             shard,
+            current: [CurrentSlice::NONE; 2],
         })
     }
 
@@ -228,14 +229,53 @@ impl LatencyTracker {
 pub struct Recorder<'a> {
     tracker: &'a LatencyTracker,
     shard: usize,
+    /// Per stage, the slice that samples go to while their event time stays in its period.
+    current: [CurrentSlice<'a>; 2],
 }
 
-impl Recorder<'_> {
+/// A slice of the recorder's shard and the event times, `start_ms..end_ms`, it covers.
+/// Only the recorder that owns the shard moves a slice to another period, so the slice
+/// stays valid for as long as the recorder lives.
+#[derive(Debug, Clone, Copy)]
+struct CurrentSlice<'a> {
+    slice: Option<&'a Slice>,
+    start_ms: TimeMs,
+    end_ms: TimeMs,
+    target_us: u64,
+}
+
+impl CurrentSlice<'_> {
+    const NONE: Self = CurrentSlice {
+        slice: None,
+        start_ms: 0,
+        end_ms: 0,
+        target_us: 0,
+    };
+}
+
+impl<'a> Recorder<'a> {
     /// Records `latency_us` for `stage` at event time `at_ms`, with plain loads and
     /// stores only.
+    ///
+    /// While event times stay in one slice period, a sample costs one bucket index, one
+    /// bucket increment and the totals. The slice lookup runs once per period.
     #[inline]
     pub fn record(&mut self, stage: Stage, latency_us: u64, at_ms: TimeMs) {
-        let tracker = self.tracker;
+        let current = &self.current[stage as usize];
+        if let Some(slice) = current.slice {
+            if (current.start_ms..current.end_ms).contains(&at_ms) {
+                slice.record_exclusive(latency_us, current.target_us);
+                return;
+            }
+        }
+        self.record_in_new_period(stage, latency_us, at_ms);
+    }
+
+    /// Finds the slice of `at_ms`, folding the counts it held for an older period into
+    /// the cumulative counts, and records there.
+    #[cold]
+    fn record_in_new_period(&mut self, stage: Stage, latency_us: u64, at_ms: TimeMs) {
+        let tracker: &'a LatencyTracker = self.tracker;
         let counters = &tracker.stages[stage as usize];
         let slices = &counters.shards[self.shard];
         let epoch = tracker.epoch_of(at_ms);
@@ -253,6 +293,13 @@ impl Recorder<'_> {
             slice.epoch.store(epoch, Ordering::Relaxed);
         }
         slice.record_exclusive(latency_us, counters.target_us);
+        let start_ms = epoch.saturating_mul(tracker.slice_ms);
+        self.current[stage as usize] = CurrentSlice {
+            slice: Some(slice),
+            start_ms,
+            end_ms: start_ms.saturating_add(tracker.slice_ms),
+            target_us: counters.target_us,
+        };
     }
 }
 

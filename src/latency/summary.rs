@@ -144,10 +144,10 @@ fn summarize(
     let count: u64 = (0..BUCKETS).map(bucket_count).sum();
     let percentiles = percentiles(count, totals.max_us, bucket_count);
     let share = |part: u64| {
-        if totals.count == 0 {
+        if count == 0 {
             0.0
         } else {
-            (part as f64 / totals.count as f64).min(1.0)
+            (part as f64 / count as f64).min(1.0)
         }
     };
     StageSummary {
@@ -157,10 +157,10 @@ fn summarize(
         p99_us: percentiles[2],
         p999_us: percentiles[3],
         max_us: totals.max_us,
-        mean_us: if totals.count == 0 {
+        mean_us: if count == 0 {
             0.0
         } else {
-            totals.sum_us as f64 / totals.count as f64
+            totals.sum_us as f64 / count as f64
         },
         under_target_share: share(totals.under_target),
         target_us: counters.target_us,
@@ -193,7 +193,6 @@ fn percentiles(count: u64, max_us: u64, bucket_count: impl Fn(usize) -> u64) -> 
 /// Plain totals read from one or more [`Totals`].
 #[derive(Default)]
 struct Sum {
-    count: u64,
     sum_us: u64,
     under_target: u64,
     saturated: u64,
@@ -202,7 +201,6 @@ struct Sum {
 
 impl Sum {
     fn add(&mut self, totals: &Totals) {
-        self.count += totals.count.load(Ordering::Relaxed);
         self.sum_us = self
             .sum_us
             .wrapping_add(totals.sum_us.load(Ordering::Relaxed));

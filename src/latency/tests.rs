@@ -253,3 +253,43 @@ fn config_out_of_range_rejected() {
 fn summary_has_no_padding() {
     assert_eq!(std::mem::size_of::<StageSummary>(), 10 * 8);
 }
+
+#[test]
+fn held_recorder_matches_per_call_recording() {
+    // One recorder kept across slice periods, with times that jump forward, step back
+    // inside the window and fall behind it, must count exactly what per-call recording
+    // counts.
+    let held = tracker();
+    let per_call = tracker();
+    let mut recorder = held.recorder().unwrap();
+    let mut random = XorShift(0x5DEE_CE66_D1CE_4E5B);
+    let mut at_ms = START_MS;
+    let mut latest_ms = at_ms;
+    let samples = if cfg!(miri) { 300 } else { 20_000 };
+    for _ in 0..samples {
+        let step = random.next() % 100;
+        at_ms += match step {
+            0..=89 => (random.next() % 20_000) as i64,
+            90..=92 => -((random.next() % 120_000) as i64),
+            93 => -600_000,
+            _ => 70_000,
+        };
+        latest_ms = latest_ms.max(at_ms);
+        let value = random.latency_us();
+        let stage = Stage::ALL[(random.next() & 1) as usize];
+        recorder.record(stage, value, at_ms);
+        per_call.record(stage, value, at_ms);
+    }
+    drop(recorder);
+    for stage in Stage::ALL {
+        let ours = held.stage_report(stage, latest_ms);
+        let expected = per_call.stage_report(stage, latest_ms);
+        assert_eq!(ours.cumulative, expected.cumulative, "{stage:?} cumulative");
+        assert_eq!(ours.window, expected.window, "{stage:?} window");
+        assert!(ours.window.count > 0, "{stage:?}: the window saw samples");
+        assert!(
+            ours.window.count < ours.cumulative.count,
+            "{stage:?}: some fell behind"
+        );
+    }
+}
