@@ -136,16 +136,7 @@ pub fn order_intent(
     input: &MbOrderIntent,
     symbol: ShortText,
 ) -> Result<OrderIntent, Failure> {
-    let side = match input.side {
-        0 => Side::Buy,
-        1 => Side::Sell,
-        other => {
-            return Err(ffi_fail!(
-                MbStatus::InvalidArgument,
-                "order side is {other}, but it must be 0 (buy) or 1 (sell)"
-            ))
-        }
-    };
+    let side = side(input.side, "order side")?;
     reserved(input.reserved, "order intent")?;
     Ok(OrderIntent {
         time_ms: utc_from_server(clock, input.time_ms, "order time_ms")?,
@@ -158,6 +149,22 @@ pub fn order_intent(
         tick_value: input.tick_value,
         commission_per_lot: input.commission_per_lot,
     })
+}
+
+/// Converts a side code: 0 for buy, 1 for sell.
+///
+/// # Errors
+///
+/// [`MbStatus::InvalidArgument`] naming `name` for any other value.
+pub fn side(value: i32, name: &str) -> Result<Side, Failure> {
+    match value {
+        0 => Ok(Side::Buy),
+        1 => Ok(Side::Sell),
+        other => Err(ffi_fail!(
+            MbStatus::InvalidArgument,
+            "{name} is {other}, but it must be 0 (buy) or 1 (sell)"
+        )),
+    }
 }
 
 /// Whether every number of the order intent is finite.

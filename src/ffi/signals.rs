@@ -7,10 +7,10 @@
 
 use super::abi::{MbLatencySummary, MbSignal};
 use super::convert;
-use super::records::{server_from_utc, utc_from_server};
+use super::records::{self, server_from_utc, utc_from_server};
 use super::session::with_guard;
 use super::{Failure, MbHandle, MbStatus};
-use crate::account::{Side, Symbol};
+use crate::account::Symbol;
 use crate::ffi_fail;
 use crate::guard::Guard;
 use crate::latency::{Stage, StageSummary};
@@ -237,16 +237,7 @@ fn signal_in(guard: &Guard, input: &MbSignal, symbol: Symbol) -> Result<Signal, 
             input.volume
         ));
     }
-    let side = match input.side {
-        0 => Side::Buy,
-        1 => Side::Sell,
-        other => {
-            return Err(ffi_fail!(
-                MbStatus::InvalidArgument,
-                "signal side {other} is invalid; use 0 for buy or 1 for sell"
-            ))
-        }
-    };
+    let side = records::side(input.side, "signal side")?;
     let priority = u8::try_from(input.priority).map_err(|_| {
         ffi_fail!(
             MbStatus::InvalidArgument,
