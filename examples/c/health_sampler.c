@@ -16,16 +16,10 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <uchar.h>
 
-#include "mikrobot.h"
+#include "example_support.h"
 
-#ifdef MB_LOAD_LIBRARY
-#include <windows.h>
-#else
+#ifndef MB_LOAD_LIBRARY
 #include <time.h>
 #endif
 
@@ -41,38 +35,10 @@ typedef struct {
     __typeof__(mb_last_error_utf8) *last_error_utf8;
 } Api;
 
-static int failures = 0;
-
-#define CHECK(condition)                                                                  \
-    do {                                                                                  \
-        if (!(condition)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-            failures++;                                                                   \
-        }                                                                                 \
-    } while (0)
-
-#ifdef MB_LOAD_LIBRARY
-#define RESOLVE(field, symbol)                                        \
-    do {                                                              \
-        FARPROC address = GetProcAddress(library, #symbol);           \
-        if (address == NULL) {                                        \
-            fprintf(stderr, "GetProcAddress(%s) failed\n", #symbol); \
-            return 0;                                                 \
-        }                                                             \
-        memcpy(&api->field, &address, sizeof address);                \
-    } while (0)
-#else
-#define RESOLVE(field, symbol) api->field = symbol
-#endif
-
 static int load_api(Api *api) {
-#ifdef MB_LOAD_LIBRARY
-    HMODULE library = LoadLibraryW(L"mikrobot.dll");
-    if (library == NULL) {
-        fprintf(stderr, "LoadLibraryW(mikrobot.dll) failed: error %lu\n", GetLastError());
+    if (!open_library()) {
         return 0;
     }
-#endif
     RESOLVE(open_utf16, mb_guard_open_utf16);
     RESOLVE(close, mb_guard_close);
     RESOLVE(feed_time, mb_guard_feed_time);
@@ -101,27 +67,6 @@ static int call_ok(const Api *api, const char *call, MbStatus status) {
     fprintf(stderr, "%s returned status %d: %s\n", call, (int)status, message);
     failures++;
     return 0;
-}
-
-static MbAbi current_abi(void) {
-    MbAbi abi = {
-        .abi_version = MB_ABI_VERSION,
-        .snapshot_size = sizeof(MbSnapshot),
-        .deal_size = sizeof(MbDeal),
-        .order_intent_size = sizeof(MbOrderIntent),
-        .decision_size = sizeof(MbDecision),
-        .pre_trade_size = sizeof(MbPreTrade),
-        .rule_report_size = sizeof(MbRuleReport),
-        .event_size = sizeof(MbEvent),
-        .signal_size = sizeof(MbSignal),
-        .latency_summary_size = sizeof(MbLatencySummary),
-        .outbox_item_size = sizeof(MbOutboxItem),
-        .health_size = sizeof(MbHealth),
-        .health_check_size = sizeof(MbHealthCheck),
-        .vitals_size = sizeof(MbVitals),
-        .incident_size = sizeof(MbIncident),
-    };
-    return abi;
 }
 
 /* Polls the published vitals until MIN_SAMPLES are taken or the wait limit passes. */
@@ -190,13 +135,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     char16_t state_dir[512] = u"mikrobot-health-state";
-    if (argc > 1) {
-        size_t i = 0;
-        for (; argv[1][i] != '\0' && i + 1 < 512; i++) {
-            state_dir[i] = (char16_t)(unsigned char)argv[1][i];
-        }
-        state_dir[i] = 0;
-    }
+    state_dir_argument(argc, argv, state_dir, 512);
     static const char16_t config[] =
         u"schema_version = 1\n"
         u"[health]\n"

@@ -13,16 +13,7 @@
  * x86_64-w64-mingw32-gcc; the program then finds mikrobot.dll with LoadLibraryW and every
  * function with GetProcAddress.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <uchar.h>
-
-#include "mikrobot.h"
-
-#ifdef MB_LOAD_LIBRARY
-#include <windows.h>
-#endif
+#include "example_support.h"
 
 /* The functions the replay calls, resolved once. */
 typedef struct {
@@ -52,38 +43,10 @@ typedef struct {
 /* ENUM_DEAL_TYPE values the replay uses. */
 enum { DEAL_BUY = 0, DEAL_SELL = 1, DEAL_BALANCE = 2 };
 
-static int failures = 0;
-
-#define CHECK(condition)                                                                  \
-    do {                                                                                  \
-        if (!(condition)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-            failures++;                                                                   \
-        }                                                                                 \
-    } while (0)
-
-#ifdef MB_LOAD_LIBRARY
-#define RESOLVE(field, symbol)                                        \
-    do {                                                              \
-        FARPROC address = GetProcAddress(library, #symbol);           \
-        if (address == NULL) {                                        \
-            fprintf(stderr, "GetProcAddress(%s) failed\n", #symbol); \
-            return 0;                                                 \
-        }                                                             \
-        memcpy(&api->field, &address, sizeof address);                \
-    } while (0)
-#else
-#define RESOLVE(field, symbol) api->field = symbol
-#endif
-
 static int load_api(Api *api) {
-#ifdef MB_LOAD_LIBRARY
-    HMODULE library = LoadLibraryW(L"mikrobot.dll");
-    if (library == NULL) {
-        fprintf(stderr, "LoadLibraryW(mikrobot.dll) failed: error %lu\n", GetLastError());
+    if (!open_library()) {
         return 0;
     }
-#endif
     RESOLVE(abi_version, mb_abi_version);
     RESOLVE(abi_check, mb_abi_check);
     RESOLVE(open_utf16, mb_guard_open_utf16);
@@ -135,27 +98,6 @@ static void print_last_error(const Api *api, const char *call, MbStatus status) 
             failures++;                               \
         }                                             \
     } while (0)
-
-static MbAbi current_abi(void) {
-    MbAbi abi = {
-        .abi_version = MB_ABI_VERSION,
-        .snapshot_size = sizeof(MbSnapshot),
-        .deal_size = sizeof(MbDeal),
-        .order_intent_size = sizeof(MbOrderIntent),
-        .decision_size = sizeof(MbDecision),
-        .pre_trade_size = sizeof(MbPreTrade),
-        .rule_report_size = sizeof(MbRuleReport),
-        .event_size = sizeof(MbEvent),
-        .signal_size = sizeof(MbSignal),
-        .latency_summary_size = sizeof(MbLatencySummary),
-        .outbox_item_size = sizeof(MbOutboxItem),
-        .health_size = sizeof(MbHealth),
-        .health_check_size = sizeof(MbHealthCheck),
-        .vitals_size = sizeof(MbVitals),
-        .incident_size = sizeof(MbIncident),
-    };
-    return abi;
-}
 
 static MbDecision snapshot(const Api *api, MbHandle handle, int64_t time_ms, double balance,
                            double equity, int32_t positions) {
@@ -400,13 +342,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     char16_t state_dir[512] = u"mikrobot-state";
-    if (argc > 1) {
-        size_t i = 0;
-        for (; argv[1][i] != '\0' && i + 1 < 512; i++) {
-            state_dir[i] = (char16_t)(unsigned char)argv[1][i];
-        }
-        state_dir[i] = 0;
-    }
+    state_dir_argument(argc, argv, state_dir, 512);
     MbHandle handle = open_guard(api, state_dir);
     load_history(api, handle);
     trade_into_breach(api, handle);
