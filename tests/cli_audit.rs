@@ -112,6 +112,21 @@ fn audit_garbage_file_is_input_error() {
     assert!(stderr.contains("hint: "), "{stderr}");
 }
 
+#[cfg(unix)]
+#[test]
+fn audit_device_is_input_error() {
+    let state = tempfile::tempdir().unwrap();
+    let output = mikrobot(state.path())
+        .args(["audit", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/dev/zero"), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
+
 #[test]
 fn audit_unknown_rules_is_input_error() {
     let state = tempfile::tempdir().unwrap();

@@ -121,3 +121,53 @@ fn hfm_csv_matches_xlsx() {
     let from_semicolons = import_bytes("hfm.csv", semicolons.as_bytes(), &options).unwrap();
     assert_eq!(from_semicolons.deals, from_xlsx.deals);
 }
+
+#[cfg(unix)]
+#[test]
+fn device_is_not_a_regular_file() {
+    let error =
+        mikrobot::import::read_import_file(std::path::Path::new("/dev/zero"), 1024).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("/dev/zero"), "{message}");
+    assert!(
+        message.contains("not a regular file but a character device"),
+        "{message}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_without_writer_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let error = mikrobot::import::read_import_file(&fifo, 1024).unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let message = error.to_string();
+    assert!(
+        message.contains("not a regular file but a FIFO"),
+        "{message}"
+    );
+}
+
+#[test]
+fn file_over_cap_names_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    // A sparse file: its length is set, no data is written.
+    std::fs::File::create(&path).unwrap().set_len(4097).unwrap();
+    let error = mikrobot::import::read_import_file(&path, 4096).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("huge.csv"), "{message}");
+    assert!(
+        message.contains("4097 bytes, over the import limit of 4096 bytes"),
+        "{message}"
+    );
+    let read = mikrobot::import::read_import_file(&path, 4097).unwrap();
+    assert_eq!(read.len(), 4097);
+}

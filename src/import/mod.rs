@@ -10,12 +10,14 @@
 
 mod error;
 mod fields;
+mod file;
 mod metrix;
 mod mt5;
 mod sheet;
 mod xlsx;
 
 pub use error::{column_letters, ImportError, Place};
+pub use file::{read_import_file, MAX_IMPORT_BYTES};
 pub use mt5::write_csv as write_mt5_csv;
 
 use crate::account::{Deal, Side, Symbol, TimeMs};
@@ -288,18 +290,12 @@ pub fn worksheet_to_csv(source: &str, bytes: &[u8]) -> Result<String, ImportErro
 ///
 /// # Errors
 ///
-/// An [`ImportError`] naming the file when it cannot be read, its format is not
+/// An [`ImportError`] naming the file when it cannot be read, is not a regular file or is
+/// larger than [`MAX_IMPORT_BYTES`], its format is not
 /// one of [`Format`], or a section, column or cell is missing or invalid.
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, ImportError> {
-    let source = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| {
-        ImportError::new(
-            &source,
-            Place::File,
-            format!("cannot read the file ({error}); check the path"),
-        )
-    })?;
-    import_bytes(&source, &bytes, options)
+    let bytes = read_import_file(path, MAX_IMPORT_BYTES)?;
+    import_bytes(&path.display().to_string(), &bytes, options)
 }
 
 /// Imports a file's content; `source` names it in messages.
