@@ -7,7 +7,10 @@
 mod compliance_support;
 
 use compliance_support::*;
-use mikrobot::compliance::{Engine, EngineEvent, Reason, RuleKind, RuleSet, RuleStatus, Verdict};
+use mikrobot::account::{Deal, TimeMs};
+use mikrobot::compliance::{
+    Engine, EngineEvent, History, Reason, RuleKind, RuleSet, RuleStatus, Verdict,
+};
 
 fn monday() -> Engine {
     let mut engine = started_with(RuleSet::ftmo_2step(100_000.0), prague("2025-06-02 08:00"));
@@ -19,6 +22,14 @@ fn monday() -> Engine {
     ));
     drain(&mut engine);
     engine
+}
+
+/// A history of an account that opened at 07:00 on Monday, with balance and equity
+/// `balance` at `time_ms`.
+fn opened_monday(deals: &[Deal], balance: f64, time_ms: TimeMs) -> History<'_> {
+    let mut loaded = history(deals, prague("2025-06-02 07:00"), balance, balance, time_ms);
+    loaded.account_start_ms = Some(prague("2025-06-02 07:00"));
+    loaded
 }
 
 fn day_resets(events: &[EngineEvent]) -> usize {
@@ -74,14 +85,7 @@ fn deal_ahead_blocks_until_history_load() {
     ));
     assert_eq!(decision.reason, Reason::ClockMismatch, "{decision:?}");
 
-    let mut history = history(
-        &deals,
-        prague("2025-06-02 07:00"),
-        99_000.0,
-        99_000.0,
-        prague("2025-06-02 11:01"),
-    );
-    history.account_start_ms = Some(prague("2025-06-02 07:00"));
+    let history = opened_monday(&deals, 99_000.0, prague("2025-06-02 11:01"));
     let decision = engine.load_history(&history);
     assert_eq!(decision.verdict, Verdict::MayTrade, "{decision:?}");
     assert_eq!(engine.state().day_realised, -1_000.0);
@@ -222,14 +226,7 @@ fn history_with_deal_after_its_time_blocks() {
         cash(1, prague("2025-06-02 07:00"), 100_000.0),
         close(2, prague("2025-06-03 11:00"), 2_000.0),
     ];
-    let mut loaded = history(
-        &deals,
-        prague("2025-06-02 07:00"),
-        102_000.0,
-        102_000.0,
-        prague("2025-06-02 11:00"),
-    );
-    loaded.account_start_ms = Some(prague("2025-06-02 07:00"));
+    let mut loaded = opened_monday(&deals, 102_000.0, prague("2025-06-02 11:00"));
     let decision = engine.load_history(&loaded);
     assert_eq!(decision.reason, Reason::ClockMismatch, "{decision:?}");
 
@@ -251,14 +248,7 @@ fn history_before_saved_time_blocks() {
     let saved = engine.state().clone();
     let mut restored = Engine::from_state(RuleSet::ftmo_2step(100_000.0), saved).unwrap();
     let deals = [cash(1, prague("2025-06-02 07:00"), 100_000.0)];
-    let mut loaded = history(
-        &deals,
-        prague("2025-06-02 07:00"),
-        100_000.0,
-        100_000.0,
-        prague("2025-06-02 12:00"),
-    );
-    loaded.account_start_ms = Some(prague("2025-06-02 07:00"));
+    let mut loaded = opened_monday(&deals, 100_000.0, prague("2025-06-02 12:00"));
     let decision = restored.load_history(&loaded);
     assert_ne!(decision.verdict, Verdict::MayTrade, "{decision:?}");
 
@@ -275,14 +265,7 @@ fn clock_mismatch_raises_alert_like_rejected_input() {
     let mut guard = Guard::open(Config::default(), dir.path()).unwrap();
 
     let deals = [cash(1, prague("2025-06-02 07:00"), 100_000.0)];
-    let mut loaded = history(
-        &deals,
-        prague("2025-06-02 07:00"),
-        100_000.0,
-        100_000.0,
-        prague("2025-06-02 10:00"),
-    );
-    loaded.account_start_ms = Some(prague("2025-06-02 07:00"));
+    let loaded = opened_monday(&deals, 100_000.0, prague("2025-06-02 10:00"));
     assert!(guard.load_history(&loaded).may_trade_now());
 
     let decision = guard.on_deal(&close(2, prague("2025-06-03 10:00"), -3_000.0));
