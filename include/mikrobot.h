@@ -1245,10 +1245,14 @@ MbStatus mb_signal_pop_utf8(MbHandle handle,
 //
 // These statuses record nothing: `MB_STATUS_NOT_FINITE` for a NaN or infinite latency,
 // `MB_STATUS_INVALID_ARGUMENT` for a negative latency or an unknown stage, and
-// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert. A fraction of a microsecond
+// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert or one further ahead of
+// the account's clock (the latest snapshot or timer time) than `safety.max_ahead_ms`. A fraction of a microsecond
 // is rounded to the nearest one, and a latency above the trackable range (about 67 s) counts
 // as saturated.
-MbStatus mb_latency_record(MbHandle handle, int32_t stage, double latency_us, int64_t time_ms);
+MbStatus mb_latency_record(MbHandle handle,
+                           int32_t stage,
+                           double latency_us,
+                           int64_t time_ms);
 
 // Writes a stage's summary (`MB_STAGE_*`) over every sample into `cumulative`, and over the
 // recent window ending at server time `now_ms` into `window`.

@@ -44,6 +44,14 @@ pub enum GuardError {
     /// A history deal or the end of a history load came without a load in progress.
     #[error("no history load is in progress; begin one before adding deals or finishing it")]
     NoHistoryLoad,
+    /// An event time is further ahead of the engine's clock than the tolerance.
+    #[error("time {time_ms} is ahead of the account's clock (accepted up to {limit_ms}); pass the terminal's current server time")]
+    TimeAhead {
+        /// The time given.
+        time_ms: TimeMs,
+        /// The latest time accepted.
+        limit_ms: TimeMs,
+    },
 }
 
 /// The account as it stands when a history load finishes.
@@ -176,8 +184,26 @@ impl Guard {
     }
 
     /// Records one latency sample of `stage`, in microseconds, at event time `at_ms`.
-    pub fn record_latency(&self, stage: Stage, latency_us: u64, at_ms: TimeMs) {
+    ///
+    /// # Errors
+    ///
+    /// [`GuardError::TimeAhead`] when `at_ms` is further ahead of the engine's clock than
+    /// `safety.max_ahead_ms`. The sample is not recorded: a window slice stamped in the future
+    /// would keep later samples out of the recent window.
+    pub fn record_latency(
+        &self,
+        stage: Stage,
+        latency_us: u64,
+        at_ms: TimeMs,
+    ) -> Result<(), GuardError> {
+        if let Some(limit_ms) = self.ahead_limit_ms().filter(|limit| at_ms > *limit) {
+            return Err(GuardError::TimeAhead {
+                time_ms: at_ms,
+                limit_ms,
+            });
+        }
         self.latency.record(stage, latency_us, at_ms);
+        Ok(())
     }
 
     /// Both latency stages, cumulative and over the window ending at `now_ms`, for the
@@ -449,8 +475,21 @@ impl Guard {
             .save_final(&mut self.persistence, &self.watch, time_ms);
     }
 
+    /// Advances the guard's latest time, which stamps the final save and a panic latch. A
+    /// time further ahead of the engine's clock than the tolerance counts only up to it.
     fn observe_time(&mut self, time_ms: TimeMs) {
+        let time_ms = self
+            .ahead_limit_ms()
+            .map_or(time_ms, |limit| time_ms.min(limit));
         self.latest_time_ms = self.latest_time_ms.max(time_ms);
+    }
+
+    /// The latest event time the engine's clock vouches for, or `None` before it has one.
+    fn ahead_limit_ms(&self) -> Option<TimeMs> {
+        let tolerance_ms = self.config.rules.safety.max_ahead_ms;
+        self.engine
+            .clock_ms()
+            .map(|clock| clock.saturating_add(tolerance_ms))
     }
 
     /// Keeps trading blocked after a caught panic, whatever the engine decides since.

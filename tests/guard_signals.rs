@@ -43,9 +43,9 @@ fn guard_reports_latency() {
     let state = tempfile::tempdir().unwrap();
     let guard = Guard::open(Config::default(), state.path()).unwrap();
     let now = 1_488_344_400_000;
-    guard.record_latency(Stage::Signal, 40_000, now);
-    guard.record_latency(Stage::Signal, 120_000, now);
-    guard.record_latency(Stage::Execution, 80_000, now);
+    guard.record_latency(Stage::Signal, 40_000, now).unwrap();
+    guard.record_latency(Stage::Signal, 120_000, now).unwrap();
+    guard.record_latency(Stage::Execution, 80_000, now).unwrap();
     let report = guard.latency_report(now);
     assert_eq!(report.signal.cumulative.count, 2);
     assert_eq!(report.signal.window.under_target_share, 0.5);

@@ -129,7 +129,8 @@ pub unsafe extern "C" fn mb_signal_pop_utf8(
 ///
 /// These statuses record nothing: `MB_STATUS_NOT_FINITE` for a NaN or infinite latency,
 /// `MB_STATUS_INVALID_ARGUMENT` for a negative latency or an unknown stage, and
-/// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert. A fraction of a microsecond
+/// `MB_STATUS_INVALID_TIME` for a time the server clock cannot convert or one further ahead of
+/// the account's clock (the latest snapshot or timer time) than `safety.max_ahead_ms`. A fraction of a microsecond
 /// is rounded to the nearest one, and a latency above the trackable range (about 67 s) counts
 /// as saturated.
 #[no_mangle]
@@ -155,8 +156,9 @@ pub extern "C" fn mb_latency_record(
         }
         let at_ms = utc_from_server(guard.server_clock(), time_ms, "time_ms")?;
         // `as` saturates, so a latency beyond u64 lands in the saturated count.
-        guard.record_latency(stage, latency_us.round() as u64, at_ms);
-        Ok(())
+        guard
+            .record_latency(stage, latency_us.round() as u64, at_ms)
+            .map_err(|error| ffi_fail!(MbStatus::InvalidTime, "{error}"))
     })
 }
 
