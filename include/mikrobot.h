@@ -12,7 +12,7 @@
 
 // Version of the C ABI. It changes whenever an export or a shared struct changes, and a caller
 // built for another version is rejected at open.
-#define MB_ABI_VERSION 3
+#define MB_ABI_VERSION 4
 
 // Major version of the crate the header was generated from.
 #define MB_VERSION_MAJOR 0
@@ -182,6 +182,51 @@
 // Capacity in bytes of the last error message; longer messages are cut at a character
 // boundary.
 #define MB_LAST_ERROR_CAPACITY 512
+
+// `MbBackupInfo.kind` and `mb_backup_start`: configuration, logs and the database.
+#define MB_BACKUP_KIND_SYSTEM 0
+
+// `MbBackupInfo.kind` and `mb_backup_start`: the database and the performance logs.
+#define MB_BACKUP_KIND_TRADING 1
+
+// `MbBackupInfo.kind` and `mb_backup_start`: the configuration files.
+#define MB_BACKUP_KIND_CONFIGURATION 2
+
+// `MbBackupInfo.reason`: its schedule was due.
+#define MB_BACKUP_REASON_SCHEDULED 0
+
+// `MbBackupInfo.reason`: an operator or the EA requested it.
+#define MB_BACKUP_REASON_MANUAL 1
+
+// `MbBackupInfo.reason`: a restore took it first, to undo the restore with.
+#define MB_BACKUP_REASON_PRE_RESTORE 2
+
+// `MbMaintenanceStatus.job`: no job was started on this guard.
+#define MB_JOB_NONE 0
+
+// `MbMaintenanceStatus.job`: a backup.
+#define MB_JOB_BACKUP 1
+
+// `MbMaintenanceStatus.job`: a backup verification.
+#define MB_JOB_VERIFY 2
+
+// `MbMaintenanceStatus.job`: a restore.
+#define MB_JOB_RESTORE 3
+
+// `MbMaintenanceStatus.job`: a janitor run over the log directories.
+#define MB_JOB_JANITOR 4
+
+// `MbMaintenanceStatus.state`: no job was started.
+#define MB_JOB_STATE_IDLE 0
+
+// `MbMaintenanceStatus.state`: the job is still running; poll again later.
+#define MB_JOB_STATE_RUNNING 1
+
+// `MbMaintenanceStatus.state`: the job finished and did what was requested.
+#define MB_JOB_STATE_SUCCEEDED 2
+
+// `MbMaintenanceStatus.state`: the job failed; the report names why.
+#define MB_JOB_STATE_FAILED 3
 
 // `MbLatencySummary.stage` and the `stage` argument: signal created to signal taken by the
 // executor.
@@ -623,7 +668,48 @@ typedef struct {
     uint32_t vitals_size;
     // `sizeof(MbIncident)`.
     uint32_t incident_size;
+    // `sizeof(MbBackupInfo)`.
+    uint32_t backup_info_size;
+    // `sizeof(MbMaintenanceStatus)`.
+    uint32_t maintenance_status_size;
 } MbAbi;
+
+// One backup in the state directory, as `mb_backup_list` writes it; its id comes from
+// `mb_backup_list_id_*` with the same index.
+typedef struct {
+    // Server time the backup was taken at, in milliseconds.
+    int64_t created_ms;
+    // Total size of its files, in bytes.
+    uint64_t total_size;
+    // Number of files.
+    uint64_t files;
+    // `MB_BACKUP_KIND_*`.
+    int32_t kind;
+    // `MB_BACKUP_REASON_*`: why it was taken.
+    int32_t reason;
+} MbBackupInfo;
+
+// The latest maintenance job of a guard, as `mb_maintenance_poll` writes it.
+typedef struct {
+    // Backup: its size. Verify: the bytes hashed. Janitor: the bytes saved.
+    uint64_t bytes;
+    // Backup: its files. Verify: the files hashed. Restore: the files put in place.
+    // Janitor: the files compressed.
+    uint64_t files;
+    // Janitor: the files deleted.
+    uint64_t deleted;
+    // Janitor: the files still locked by another process after every retry.
+    uint64_t locked;
+    // Verify: the issues found. Restore: the steps that failed. Janitor: the files that
+    // failed.
+    uint64_t issues;
+    // Restore: the steps run.
+    uint64_t steps;
+    // `MB_JOB_*` kind, or `MB_JOB_NONE` before the first job.
+    int32_t job;
+    // `MB_JOB_STATE_*`.
+    int32_t state;
+} MbMaintenanceStatus;
 
 // A trade signal for the executor; its symbol is a separate text argument.
 typedef struct {
@@ -1151,6 +1237,147 @@ MbStatus mb_last_error_utf8(char *buffer, uint32_t capacity, uint32_t *needed);
 //
 // `buffer` is null or writable for `capacity` units; `needed` is null or writable.
 MbStatus mb_last_error_utf16(uint16_t *buffer, uint32_t capacity, uint32_t *needed);
+
+// Starts a backup of `kind` (`MB_BACKUP_KIND_*`) stamped with the server time `time_ms`,
+// and writes its id into `id` as UTF-8. The backup runs on its own thread; poll for its
+// result.
+//
+// Returns `MB_STATUS_BUSY` while another job runs, `MB_STATUS_INVALID_ARGUMENT` for an
+// unknown kind, and `MB_STATUS_BUFFER_TOO_SMALL` when the id does not fit (the backup then
+// still runs, and `needed` receives the bytes the id takes with its NUL).
+//
+// # Safety
+//
+// `id` is null or writable for `capacity` bytes; `needed` is null or writable.
+MbStatus mb_backup_start_utf8(MbHandle handle,
+                              int32_t kind,
+                              int64_t time_ms,
+                              char *id,
+                              uint32_t capacity,
+                              uint32_t *needed);
+
+// Starts a backup as [`mb_backup_start_utf8`] does and writes its id as UTF-16 into `id`,
+// which has room for `capacity` units.
+//
+// # Safety
+//
+// `id` is null or writable for `capacity` units; `needed` is null or writable.
+MbStatus mb_backup_start_utf16(MbHandle handle,
+                               int32_t kind,
+                               int64_t time_ms,
+                               uint16_t *id,
+                               uint32_t capacity,
+                               uint32_t *needed);
+
+// Starts verifying backup `id` (UTF-8): every file's SHA-256 is recomputed on the job's
+// thread. Returns `MB_STATUS_BUSY` while another job runs and `MB_STATUS_INVALID_ARGUMENT`
+// for an id that is not a plain name.
+//
+// # Safety
+//
+// `id` is null or NUL-terminated UTF-8.
+MbStatus mb_backup_verify_utf8(MbHandle handle, const char *id);
+
+// Starts verifying backup `id` as [`mb_backup_verify_utf8`] does, with a UTF-16 id.
+//
+// # Safety
+//
+// `id` is null or NUL-terminated UTF-16.
+MbStatus mb_backup_verify_utf16(MbHandle handle, const uint16_t *id);
+
+// Writes the backups in the state directory, oldest first, into `backups`, an array of
+// `capacity` elements, and their number into `count`. The guard keeps the ids of this list
+// for `mb_backup_list_id_*` until the next list.
+//
+// Returns `MB_STATUS_BUFFER_TOO_SMALL` when `capacity` is below the number of backups; the
+// oldest `capacity` are written. `backups` may be null when `capacity` is 0.
+//
+// # Safety
+//
+// `backups` is null or writable for `capacity` elements; `count` is null or writable.
+MbStatus mb_backup_list(MbHandle handle, MbBackupInfo *backups, uint32_t capacity, uint32_t *count);
+
+// Writes the id of backup `index` of the latest `mb_backup_list` as UTF-8 into `buffer`.
+//
+// Returns `MB_STATUS_INVALID_ARGUMENT` for an index past that list, and
+// `MB_STATUS_BUFFER_TOO_SMALL` with the bytes needed (NUL included) in `needed`.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` bytes; `needed` is null or writable.
+MbStatus mb_backup_list_id_utf8(MbHandle handle,
+                                uint32_t index,
+                                char *buffer,
+                                uint32_t capacity,
+                                uint32_t *needed);
+
+// Writes the id of backup `index` as [`mb_backup_list_id_utf8`] does, in UTF-16.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` units; `needed` is null or writable.
+MbStatus mb_backup_list_id_utf16(MbHandle handle,
+                                 uint32_t index,
+                                 uint16_t *buffer,
+                                 uint32_t capacity,
+                                 uint32_t *needed);
+
+// Starts restoring backup `id` (UTF-8), stamping the pre-restore backup with the server
+// time `time_ms`. Trading is blocked before this returns. The job verifies the backup,
+// takes a pre-restore backup, closes the journal, replaces the files, validates them and
+// reopens the store. The poll that sees the job end installs the restored engine, which
+// stays blocked until the EA loads the deal history again.
+//
+// Returns `MB_STATUS_BUSY` while another job runs and `MB_STATUS_INVALID_ARGUMENT` for an
+// id that is not a plain name or names no backup.
+//
+// # Safety
+//
+// `id` is null or NUL-terminated UTF-8.
+MbStatus mb_backup_restore_utf8(MbHandle handle, const char *id, int64_t time_ms);
+
+// Starts restoring backup `id` as [`mb_backup_restore_utf8`] does, with a UTF-16 id.
+//
+// # Safety
+//
+// `id` is null or NUL-terminated UTF-16.
+MbStatus mb_backup_restore_utf16(MbHandle handle, const uint16_t *id, int64_t time_ms);
+
+// Starts a janitor run over the configured log directories, judging file ages against the
+// server time `time_ms`: files older than `logs.compress_after_days` are gzipped and files
+// older than `logs.delete_after_days` deleted. Returns `MB_STATUS_BUSY` while another job
+// runs.
+MbStatus mb_janitor_start(MbHandle handle, int64_t time_ms);
+
+// Writes the latest maintenance job and, once it has ended, its result. Never waits; a
+// restore that has ended is installed by this call.
+//
+// # Safety
+//
+// `status` is null or writable.
+MbStatus mb_maintenance_poll(MbHandle handle, MbMaintenanceStatus *status);
+
+// Writes the latest job's result in text as UTF-8: the backup id and size, the verify
+// issues, one line per restore step (`step: done|failed (ms): detail`) or the janitor's
+// counts. Empty while the job runs.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` bytes; `needed` is null or writable.
+MbStatus mb_maintenance_report_utf8(MbHandle handle,
+                                    char *buffer,
+                                    uint32_t capacity,
+                                    uint32_t *needed);
+
+// Writes the latest job's result as [`mb_maintenance_report_utf8`] does, in UTF-16.
+//
+// # Safety
+//
+// `buffer` is null or writable for `capacity` units; `needed` is null or writable.
+MbStatus mb_maintenance_report_utf16(MbHandle handle,
+                                     uint16_t *buffer,
+                                     uint32_t capacity,
+                                     uint32_t *needed);
 
 // Opens a guard from a configuration in TOML and a state directory, both UTF-8.
 //

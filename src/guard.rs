@@ -24,6 +24,10 @@ use crate::time::ServerClock;
 use crate::xpws::XpwsMode;
 use std::path::{Path, PathBuf};
 
+mod jobs;
+
+pub use jobs::{layout_of, JobKind, JobState, MaintenanceStatus};
+
 /// Error for a guard that cannot open or a call made out of order.
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
@@ -52,6 +56,21 @@ pub enum GuardError {
         /// The latest time accepted.
         limit_ms: TimeMs,
     },
+    /// A maintenance job was requested while another one runs.
+    #[error("a {running} job is running on this guard; poll until it finishes, then try again")]
+    MaintenanceBusy {
+        /// The kind of the running job.
+        running: &'static str,
+    },
+    /// A backup id that is not a plain directory name.
+    #[error("backup id {0:?} is invalid: pass an id as the backup list returns it")]
+    InvalidBackupId(String),
+    /// No backup with this id in the backup directory.
+    #[error("no backup {0:?} in the backup directory; list the backups to see the ids")]
+    BackupNotFound(String),
+    /// A maintenance job could not start, or the backup directory cannot be listed.
+    #[error("{0}")]
+    Maintenance(String),
 }
 
 /// The account as it stands when a history load finishes.
@@ -90,6 +109,7 @@ pub struct Guard {
     signals: SignalQueue<Signal>,
     executor: Consumer<Signal>,
     latency: LatencyTracker,
+    jobs: jobs::Jobs,
     #[cfg(any(test, feature = "test-panic"))]
     force_panic: bool,
 }
@@ -152,6 +172,7 @@ impl Guard {
             signals,
             executor,
             latency,
+            jobs: jobs::Jobs::default(),
             #[cfg(any(test, feature = "test-panic"))]
             force_panic: false,
         })
@@ -323,10 +344,10 @@ impl Guard {
     /// Checks an order before it is sent.
     pub fn check_order(&self, intent: &OrderIntent) -> PreTrade {
         let check = self.engine.check_order(intent);
-        if self.panicked && check.allowed {
+        if (self.panicked || self.jobs.restoring()) && check.allowed {
             return PreTrade {
                 allowed: false,
-                reason: Reason::PanicCaught,
+                reason: self.guarded(self.engine.decision()).reason,
                 max_volume: 0.0,
                 suggested_volume: 0.0,
                 ..check
@@ -492,16 +513,24 @@ impl Guard {
             .map(|clock| clock.saturating_add(tolerance_ms))
     }
 
-    /// Keeps trading blocked after a caught panic, whatever the engine decides since.
+    /// Keeps trading blocked after a caught panic and during a restore, whatever the
+    /// engine decides meanwhile.
     fn guarded(&self, decision: Decision) -> Decision {
-        if self.panicked && decision.verdict == Verdict::MayTrade {
-            return Decision {
-                verdict: Verdict::Blocked,
-                reason: Reason::PanicCaught,
-                time_ms: decision.time_ms,
-            };
+        let reason = if self.panicked {
+            Reason::PanicCaught
+        } else if self.jobs.restoring() {
+            Reason::Halted
+        } else {
+            return decision;
+        };
+        if decision.verdict != Verdict::MayTrade {
+            return decision;
         }
-        decision
+        Decision {
+            verdict: Verdict::Blocked,
+            reason,
+            time_ms: decision.time_ms,
+        }
     }
 }
 

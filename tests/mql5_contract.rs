@@ -256,6 +256,8 @@ fn structs_match_header() {
         ("MbHealthCheck", library.health_check_size),
         ("MbVitals", library.vitals_size),
         ("MbIncident", library.incident_size),
+        ("MbBackupInfo", library.backup_info_size),
+        ("MbMaintenanceStatus", library.maintenance_status_size),
     ]);
     assert_eq!(
         header.keys().collect::<Vec<_>>(),

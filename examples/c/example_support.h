@@ -75,6 +75,8 @@ static MbAbi current_abi(void) {
         .health_check_size = sizeof(MbHealthCheck),
         .vitals_size = sizeof(MbVitals),
         .incident_size = sizeof(MbIncident),
+        .backup_info_size = sizeof(MbBackupInfo),
+        .maintenance_status_size = sizeof(MbMaintenanceStatus),
     };
     return abi;
 }

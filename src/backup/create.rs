@@ -27,10 +27,40 @@ pub fn create_backup(
     reason: BackupReason,
     time_ms: TimeMs,
 ) -> Result<BackupInfo, BackupError> {
+    let id = next_backup_id(layout, kind, time_ms);
+    create_backup_as(layout, kind, reason, time_ms, &id)
+}
+
+/// Returns the id the next backup of `kind` taken at `time_ms` gets: the kind and the
+/// UTC time, with a counter when that id is already taken. Only checks which names
+/// exist, so a caller can hand the id out before the backup runs elsewhere.
+pub fn next_backup_id(layout: &Layout, kind: BackupKind, time_ms: TimeMs) -> String {
+    unique_id(&layout.backups_path(), kind, time_ms)
+}
+
+/// Creates a backup as [`create_backup`] does, under the id given (from
+/// [`next_backup_id`]).
+///
+/// # Errors
+///
+/// As [`create_backup`], and [`BackupError::Io`] when a backup with this id exists.
+pub fn create_backup_as(
+    layout: &Layout,
+    kind: BackupKind,
+    reason: BackupReason,
+    time_ms: TimeMs,
+    id: &str,
+) -> Result<BackupInfo, BackupError> {
     let backups = layout.backups_path();
     fsio::create_dir_all(&backups)
         .map_err(|e| BackupError::io(&backups, "cannot create the backup directory", e))?;
-    let id = unique_id(&backups, kind, time_ms);
+    let id = id.to_owned();
+    if backups.join(&id).exists() {
+        return Err(BackupError::Io {
+            path: backups.join(&id),
+            message: "a backup with this id already exists; take a new id".to_owned(),
+        });
+    }
     let temp = backups.join(format!("{TEMP_PREFIX}{id}"));
     if temp.exists() {
         fsio::remove_dir_all(&temp)

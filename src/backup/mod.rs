@@ -23,7 +23,7 @@ mod restore;
 mod retention;
 mod verify;
 
-pub use create::{create_backup, list_backups};
+pub use create::{create_backup, create_backup_as, list_backups, next_backup_id};
 pub use manifest::{FileEntry, Manifest, MANIFEST_FILE, SEAL_FILE};
 pub use restore::{
     restore_backup, NoGuardRunning, RestoreHooks, RestoreReport, RestoreStep, StepOutcome,

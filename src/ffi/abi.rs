@@ -16,7 +16,7 @@ use std::mem::size_of;
 
 /// Version of the C ABI. It changes whenever an export or a shared struct changes, and a caller
 /// built for another version is rejected at open.
-pub const MB_ABI_VERSION: u32 = 3;
+pub const MB_ABI_VERSION: u32 = 4;
 /// Major version of the crate the header was generated from.
 pub const MB_VERSION_MAJOR: u32 = 0;
 /// Minor version of the crate the header was generated from.
@@ -58,6 +58,10 @@ pub struct MbAbi {
     pub vitals_size: u32,
     /// `sizeof(MbIncident)`.
     pub incident_size: u32,
+    /// `sizeof(MbBackupInfo)`.
+    pub backup_info_size: u32,
+    /// `sizeof(MbMaintenanceStatus)`.
+    pub maintenance_status_size: u32,
 }
 
 impl MbAbi {
@@ -79,6 +83,8 @@ impl MbAbi {
             health_check_size: size_of::<MbHealthCheck>() as u32,
             vitals_size: size_of::<MbVitals>() as u32,
             incident_size: size_of::<MbIncident>() as u32,
+            backup_info_size: size_of::<MbBackupInfo>() as u32,
+            maintenance_status_size: size_of::<MbMaintenanceStatus>() as u32,
         }
     }
 
@@ -133,6 +139,16 @@ impl MbAbi {
             ),
             ("MbVitals", self.vitals_size, current.vitals_size),
             ("MbIncident", self.incident_size, current.incident_size),
+            (
+                "MbBackupInfo",
+                self.backup_info_size,
+                current.backup_info_size,
+            ),
+            (
+                "MbMaintenanceStatus",
+                self.maintenance_status_size,
+                current.maintenance_status_size,
+            ),
         ];
         for (name, theirs, ours) in sizes {
             if theirs != ours {
@@ -383,6 +399,47 @@ pub struct MbLatencySummary {
     pub window: i32,
 }
 
+/// One backup in the state directory, as `mb_backup_list` writes it; its id comes from
+/// `mb_backup_list_id_*` with the same index.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MbBackupInfo {
+    /// Server time the backup was taken at, in milliseconds.
+    pub created_ms: i64,
+    /// Total size of its files, in bytes.
+    pub total_size: u64,
+    /// Number of files.
+    pub files: u64,
+    /// `MB_BACKUP_KIND_*`.
+    pub kind: i32,
+    /// `MB_BACKUP_REASON_*`: why it was taken.
+    pub reason: i32,
+}
+
+/// The latest maintenance job of a guard, as `mb_maintenance_poll` writes it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MbMaintenanceStatus {
+    /// Backup: its size. Verify: the bytes hashed. Janitor: the bytes saved.
+    pub bytes: u64,
+    /// Backup: its files. Verify: the files hashed. Restore: the files put in place.
+    /// Janitor: the files compressed.
+    pub files: u64,
+    /// Janitor: the files deleted.
+    pub deleted: u64,
+    /// Janitor: the files still locked by another process after every retry.
+    pub locked: u64,
+    /// Verify: the issues found. Restore: the steps that failed. Janitor: the files that
+    /// failed.
+    pub issues: u64,
+    /// Restore: the steps run.
+    pub steps: u64,
+    /// `MB_JOB_*` kind, or `MB_JOB_NONE` before the first job.
+    pub job: i32,
+    /// `MB_JOB_STATE_*`.
+    pub state: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,7 +448,7 @@ mod tests {
     #[test]
     fn struct_sizes_are_fixed() {
         let sizes = [
-            (size_of::<MbAbi>(), 60),
+            (size_of::<MbAbi>(), 68),
             (size_of::<MbSnapshot>(), 56),
             (size_of::<MbDeal>(), 96),
             (size_of::<MbOrderIntent>(), 64),
@@ -401,6 +458,8 @@ mod tests {
             (size_of::<MbEvent>(), 56),
             (size_of::<MbSignal>(), 64),
             (size_of::<MbLatencySummary>(), 96),
+            (size_of::<MbBackupInfo>(), 32),
+            (size_of::<MbMaintenanceStatus>(), 56),
         ];
         for (index, (actual, expected)) in sizes.into_iter().enumerate() {
             assert_eq!(actual, expected, "struct {index}");
@@ -419,6 +478,8 @@ mod tests {
         assert_eq!(4 * 8 + 6 * 4, size_of::<MbEvent>());
         assert_eq!(7 * 8 + 2 * 4, size_of::<MbSignal>());
         assert_eq!(11 * 8 + 2 * 4, size_of::<MbLatencySummary>());
+        assert_eq!(3 * 8 + 2 * 4, size_of::<MbBackupInfo>());
+        assert_eq!(6 * 8 + 2 * 4, size_of::<MbMaintenanceStatus>());
         assert_eq!(align_of::<MbAbi>(), 4);
     }
 

@@ -7,6 +7,7 @@ use super::abi::*;
 use super::account::*;
 use super::events::*;
 use super::library::*;
+use super::maintenance::*;
 use super::session::*;
 use super::signals::*;
 use super::trading::*;
@@ -28,6 +29,14 @@ pub(super) fn abi() -> MbAbi {
 
 /// Opens a guard whose history is loaded, so it may trade.
 pub(super) fn open_trading() -> (MbHandle, tempfile::TempDir) {
+    let (handle, state) = open_guard();
+    let decision = load_deposit_history(handle, DAY + 9 * HOUR);
+    assert_eq!(decision.verdict, MB_VERDICT_MAY_TRADE);
+    (handle, state)
+}
+
+/// Opens a guard on a new state directory; it waits for a history before it may trade.
+pub(super) fn open_guard() -> (MbHandle, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let dir = format!("{}\0", state.path().display());
     let mut handle = 0;
@@ -41,6 +50,12 @@ pub(super) fn open_trading() -> (MbHandle, tempfile::TempDir) {
         )
     };
     assert_eq!(status, MbStatus::Ok);
+    (handle, state)
+}
+
+/// Loads a history of one deposit of the initial capital, ending at `time_ms`, and returns
+/// the decision.
+pub(super) fn load_deposit_history(handle: MbHandle, time_ms: i64) -> MbDecision {
     let start = DAY - 23 * HOUR;
     let deposit = MbDeal {
         time_ms: start,
@@ -55,10 +70,9 @@ pub(super) fn open_trading() -> (MbHandle, tempfile::TempDir) {
     let added = unsafe { mb_guard_history_add_utf8(handle, &deposit, c"".as_ptr(), null()) };
     assert_eq!(added, MbStatus::Ok);
     // SAFETY: `decision` is writable.
-    let ended = unsafe { mb_guard_history_end(handle, DAY + 9 * HOUR, 1e5, 1e5, 0, &mut decision) };
+    let ended = unsafe { mb_guard_history_end(handle, time_ms, 1e5, 1e5, 0, &mut decision) };
     assert_eq!(ended, MbStatus::Ok);
-    assert_eq!(decision.verdict, MB_VERDICT_MAY_TRADE);
-    (handle, state)
+    decision
 }
 
 pub(super) fn snapshot(time_ms: i64, equity: f64) -> MbSnapshot {
@@ -120,6 +134,8 @@ fn call_every_handle_export(handle: MbHandle) -> Vec<(&'static str, MbStatus)> {
     let signal = trade_signal(1, time, 0);
     let mut taken = MbSignal::default();
     let (mut cumulative, mut window) = (MbLatencySummary::default(), MbLatencySummary::default());
+    let mut maintenance = MbMaintenanceStatus::default();
+    let mut backups = [MbBackupInfo::default(); 4];
     // SAFETY: every pointer below is valid for its type, and every text NUL-terminated.
     unsafe {
         vec![
@@ -210,6 +226,18 @@ fn call_every_handle_export(handle: MbHandle) -> Vec<(&'static str, MbStatus)> {
             (
                 "latency_summary",
                 mb_latency_summary(handle, MB_STAGE_SIGNAL, time, &mut cumulative, &mut window),
+            ),
+            (
+                "maintenance_poll",
+                mb_maintenance_poll(handle, &mut maintenance),
+            ),
+            (
+                "maintenance_report_utf16",
+                mb_maintenance_report_utf16(handle, text.as_mut_ptr(), 512, &mut needed),
+            ),
+            (
+                "backup_list",
+                mb_backup_list(handle, backups.as_mut_ptr(), 4, &mut count),
             ),
             ("close", mb_guard_close(handle)),
         ]

@@ -56,6 +56,7 @@ pub mod handles;
 pub mod health;
 mod last_error;
 pub mod library;
+pub mod maintenance;
 pub mod records;
 pub mod session;
 pub mod signals;
@@ -76,3 +77,5 @@ pub use status::MbStatus;
 mod hostile_tests;
 #[cfg(test)]
 mod hostile_watch_tests;
+#[cfg(test)]
+mod maintenance_tests;

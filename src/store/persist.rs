@@ -131,6 +131,12 @@ impl EnginePersistence {
         &self.journal
     }
 
+    /// Moves the open journal out, leaving a detached one whose appends fail; see
+    /// [`Journal::detach`].
+    pub fn detach_journal(&mut self) -> Journal {
+        self.journal.detach()
+    }
+
     /// Journals a snapshot (rate-limited by the snapshot interval). Allocates nothing.
     pub fn journal_snapshot(&mut self, snapshot: &Snapshot) {
         let result = self.journal.append_snapshot(snapshot).map(|_| ());

@@ -324,6 +324,36 @@ impl Journal {
         self.stop(timeout)
     }
 
+    /// Moves the open journal out and leaves a detached one in its place, so another
+    /// thread can close the database (a restore replaces its files) while the owner
+    /// keeps running. Every append to the detached journal fails with
+    /// [`AppendError::Closed`], and it reports itself failing, so the guard blocks new
+    /// trades until a reopened journal replaces it.
+    pub fn detach(&mut self) -> Journal {
+        let (tx, _) = crossbeam_channel::bounded(1);
+        let (_, done) = crossbeam_channel::bounded(1);
+        let shared = Shared::default();
+        shared.acked.store(self.acked_seq(), Ordering::Release);
+        shared.failing.store(true, Ordering::Release);
+        *shared.last_error.lock() = Some(format!(
+            "the journal at {} is detached for a restore",
+            self.path.display()
+        ));
+        let detached = Journal {
+            tx,
+            shared: Arc::new(shared),
+            next_seq: self.next_seq,
+            capacity: self.capacity,
+            snapshot_interval_ms: self.snapshot_interval_ms,
+            last_snapshot_ms: self.last_snapshot_ms,
+            flush_timeout: self.flush_timeout,
+            writer: None,
+            done,
+            path: self.path.clone(),
+        };
+        std::mem::replace(self, detached)
+    }
+
     fn writer_stopped(&self) -> bool {
         self.writer.as_ref().is_none_or(JoinHandle::is_finished)
     }

@@ -6,7 +6,7 @@
 //--- Every declaration below mirrors include/mikrobot.h; a test compares the two (names, order,
 //--- types and sizes). The structs have 8-byte fields first and sizes that are multiples of 8,
 //--- so MQL5's packed layout and C's padded layout are the same bytes.
-#define MB_ABI_VERSION                 3
+#define MB_ABI_VERSION                 4
 #define MB_LAST_ERROR_CAPACITY         512
 #define MB_SYMBOL_CAPACITY             33
 //--- statuses (MbStatus)
@@ -63,6 +63,22 @@
 //--- latency stages
 #define MB_STAGE_SIGNAL                0
 #define MB_STAGE_EXECUTION             1
+//--- backups and maintenance jobs
+#define MB_BACKUP_KIND_SYSTEM          0
+#define MB_BACKUP_KIND_TRADING         1
+#define MB_BACKUP_KIND_CONFIGURATION   2
+#define MB_BACKUP_REASON_SCHEDULED     0
+#define MB_BACKUP_REASON_MANUAL        1
+#define MB_BACKUP_REASON_PRE_RESTORE   2
+#define MB_JOB_NONE                    0
+#define MB_JOB_BACKUP                  1
+#define MB_JOB_VERIFY                  2
+#define MB_JOB_RESTORE                 3
+#define MB_JOB_JANITOR                 4
+#define MB_JOB_STATE_IDLE              0
+#define MB_JOB_STATE_RUNNING           1
+#define MB_JOB_STATE_SUCCEEDED         2
+#define MB_JOB_STATE_FAILED            3
 //--- outbox channels, text parts and delivery outcomes
 #define MB_CHANNEL_SCREEN              0
 #define MB_CHANNEL_PUSH                1
@@ -129,6 +145,8 @@ struct MbAbi
    uint              health_check_size;
    uint              vitals_size;
    uint              incident_size;
+   uint              backup_info_size;
+   uint              maintenance_status_size;
   };
 struct MbSnapshot
   {
@@ -302,6 +320,25 @@ struct MbIncident
    int               actions;
    int               reserved;
   };
+struct MbBackupInfo
+  {
+   long              created_ms;
+   ulong             total_size;
+   ulong             files;
+   int               kind;
+   int               reason;
+  };
+struct MbMaintenanceStatus
+  {
+   ulong             bytes;
+   ulong             files;
+   ulong             deleted;
+   ulong             locked;
+   ulong             issues;
+   ulong             steps;
+   int               job;
+   int               state;
+  };
 //+------------------------------------------------------------------+
 //| The DLL. Text arguments are MQL5 strings (UTF-16); text comes    |
 //| back through ushort arrays with their capacity.                  |
@@ -354,6 +391,16 @@ int  mb_guard_incident_item_utf16(ulong handle,ulong incident_id,uint index,int 
                                   long &done_ms,ushort &buffer[],uint capacity,uint &needed);
 int  mb_guard_incident_tick_utf16(ulong handle,ulong incident_id,uint index,const string by,
                                   long time_ms);
+int  mb_backup_start_utf16(ulong handle,int kind,long time_ms,ushort &id[],uint capacity,
+                           uint &needed);
+int  mb_backup_verify_utf16(ulong handle,const string id);
+int  mb_backup_list(ulong handle,MbBackupInfo &backups[],uint capacity,uint &count);
+int  mb_backup_list_id_utf16(ulong handle,uint index,ushort &buffer[],uint capacity,
+                             uint &needed);
+int  mb_backup_restore_utf16(ulong handle,const string id,long time_ms);
+int  mb_janitor_start(ulong handle,long time_ms);
+int  mb_maintenance_poll(ulong handle,MbMaintenanceStatus &status);
+int  mb_maintenance_report_utf16(ulong handle,ushort &buffer[],uint capacity,uint &needed);
 #import
 //+------------------------------------------------------------------+
 //| CMikrobot: one guarded account behind one handle.                |
@@ -453,6 +500,8 @@ MbAbi CMikrobot::CurrentAbi(void) const
    abi.health_check_size=sizeof(MbHealthCheck);
    abi.vitals_size=sizeof(MbVitals);
    abi.incident_size=sizeof(MbIncident);
+   abi.backup_info_size=sizeof(MbBackupInfo);
+   abi.maintenance_status_size=sizeof(MbMaintenanceStatus);
    return(abi);
   }
 //+------------------------------------------------------------------+
