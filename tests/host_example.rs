@@ -383,3 +383,61 @@ fn host_hfm_bad_copies_are_errors() {
     assert_eq!(report["format"], "mt5_report_csv");
     assert!(close(&report["net_profit"], -49.67, 1e-9));
 }
+
+#[test]
+fn host_state_dir_resumes_second_run() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().join("state");
+    let dir = dir.to_str().unwrap();
+    let first = json_of(&["--state-dir", dir, "--json"]);
+    let second = json_of(&["--state-dir", dir, "--json"]);
+
+    assert_eq!(first["state"]["restored"], false, "{}", first["state"]);
+    assert_eq!(first["state"]["events_skipped"], 0);
+    let fed = first["state"]["events_fed"].as_u64().unwrap();
+    assert!(fed > 0, "{}", first["state"]);
+    assert_eq!(first["state"]["anchor_balance"], 100_000.0);
+
+    // The second run restores the saved engine instead of seeding a new one at the opening.
+    assert_eq!(second["state"]["restored"], true, "{}", second["state"]);
+    assert_eq!(second["state"]["events_skipped"].as_u64(), Some(fed));
+    assert_eq!(second["state"]["events_fed"], 0);
+    assert_eq!(second["state"]["first_load"], first["state"]["first_load"]);
+    assert!(second["state"]["resumed_after"].is_string());
+    assert_ne!(
+        second["state"]["anchor_balance"], 100_000.0,
+        "the second run re-seeded the day anchor from the initial balance"
+    );
+    assert_eq!(
+        second["compliance"]["verdict"],
+        first["compliance"]["verdict"]
+    );
+    assert_eq!(
+        second["compliance"]["reason"],
+        first["compliance"]["reason"]
+    );
+    // The floors and statuses carry over. The equity a rule reads is the one the history
+    // load reports, so it may differ from the first run's last evaluation.
+    let rules = |report: &Value| -> Vec<(Value, Value, Value)> {
+        report["compliance"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|rule| {
+                (
+                    rule["rule"].clone(),
+                    rule["floor"].clone(),
+                    rule["status"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rules(&second), rules(&first));
+    assert!(std::path::Path::new(dir).join("journal.db").exists());
+}
+
+#[test]
+fn host_without_state_dir_has_no_state() {
+    let report = json_of(&["--json"]);
+    assert!(report.get("state").is_none(), "{}", report["state"]);
+}

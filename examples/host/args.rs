@@ -36,6 +36,13 @@ pub struct Args {
     #[arg(long, value_name = "ZONE|ny+7", default_value = "ny+7")]
     pub server_clock: ServerClock,
 
+    /// State directory of the guard the replay runs through (journal, saved engine
+    /// state, logs). A second run with the same directory resumes from the state the
+    /// first one saved: it restores the anchors and feeds only the events after them.
+    /// Default: no state directory, and a fresh engine on every run.
+    #[arg(long, value_name = "DIR", conflicts_with = "live")]
+    pub state_dir: Option<PathBuf>,
+
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,

@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release --example host
 //! cargo run --release --example host -- --report report.xlsx --json
+//! cargo run --release --example host -- --state-dir state   # resumes on the next run
 //! cargo run --release --example host -- --live --bars eurusd-m1.csv
 //! ```
 
@@ -17,7 +18,7 @@ use args::Args;
 use clap::Parser;
 use mikrobot::compliance::RuleSet;
 use mikrobot::import::{import_bytes, import_file, Import, ImportOptions};
-use mikrobot::replay::{replay, ReplayOptions, RuleChoice};
+use mikrobot::replay::{replay, replay_in_state_dir, ReplayOptions, RuleChoice};
 use report::HostReport;
 use std::process::ExitCode;
 
@@ -64,8 +65,17 @@ fn run(args: &Args) -> Result<String, String> {
         initial_balance: args.initial_balance,
         server_clock: args.server_clock,
     };
-    let replayed = replay(&import, &options).map_err(|error| error.to_string())?;
-    HostReport::new(replayed)
+    let report = match &args.state_dir {
+        Some(dir) => {
+            let (replayed, state) =
+                replay_in_state_dir(&import, &options, dir).map_err(|error| error.to_string())?;
+            let mut report = HostReport::new(replayed);
+            report.state = Some(state);
+            report
+        }
+        None => HostReport::new(replay(&import, &options).map_err(|error| error.to_string())?),
+    };
+    report
         .render(args.json)
         .map_err(|error| format!("cannot write the report as JSON: {error}"))
 }

@@ -8,6 +8,7 @@
 
 mod events;
 mod report;
+mod resume;
 pub mod sample;
 mod text;
 mod watch_report;
@@ -17,6 +18,7 @@ pub use report::{
     cents, ratio, ActivationReport, BestDayReport, BreachReport, CashFlowReport, ComplianceReport,
     Report, RuleOutcome, XpwsReport,
 };
+pub use resume::{replay_in_state_dir, StateReport};
 pub use watch_report::{ActionReport, AlertReport, EscalationReport, IncidentReport, WatchReport};
 
 use crate::account::{Deal, TimeMs};
@@ -78,6 +80,14 @@ pub enum ReplayError {
     /// The rule set is invalid.
     #[error("invalid rule set: {0}")]
     Rules(#[from] ConfigError),
+    /// The state directory of a replay cannot be opened or closed.
+    #[error("state directory {dir}: {message}")]
+    State {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// What failed.
+        message: String,
+    },
 }
 
 /// Replays `import` and builds its report.
