@@ -188,6 +188,53 @@ fn soft_breach_lifts_at_next_reset() {
     )));
 }
 
+/// An engine restored from the state of 2025-04-07 takes over a soft breach that the live
+/// engine latched on 04-08. The history load crosses the 04-08 reset but keeps that breach.
+#[test]
+fn soft_breach_kept_by_older_restored_state() {
+    let rules = daily(
+        DailyAnchor::Balance,
+        LossAmount::PercentOfInitial(5.0),
+        BreachKind::Soft,
+    );
+    let mut live = started(rules.clone(), prague("2025-04-07 08:00"));
+    live.on_snapshot(&snapshot(
+        prague("2025-04-07 12:00"),
+        100_000.0,
+        100_000.0,
+        0,
+    ));
+    let backup = live.state().clone();
+    live.on_snapshot(&snapshot(
+        prague("2025-04-08 09:00"),
+        100_000.0,
+        100_000.0,
+        1,
+    ));
+    let breached = live.on_snapshot(&snapshot(
+        prague("2025-04-08 10:00"),
+        100_000.0,
+        94_000.0,
+        1,
+    ));
+    assert_eq!(breached.reason, Reason::DailyLossBreached);
+
+    let mut restored = Engine::from_state(sparse(rules), backup).unwrap();
+    restored.keep_latches_of(live.state());
+    let deals = [cash(1, prague("2025-04-07 08:00"), 100_000.0)];
+    let decision = restored.load_history(&history(
+        &deals,
+        0,
+        100_000.0,
+        99_000.0,
+        prague("2025-04-08 11:00"),
+    ));
+    assert_eq!(decision.reason, Reason::DailyLossBreached, "{decision:?}");
+    let breach = report(&restored, RuleKind::DailyLoss).breach.unwrap();
+    assert_eq!(breach.time_ms, prague("2025-04-08 10:00"));
+    assert_eq!(breach.equity, 94_000.0);
+}
+
 #[test]
 fn hard_breach_never_lifts() {
     let mut engine = started(ftmo(), prague("2025-04-07 08:00"));

@@ -74,21 +74,30 @@ impl Engine {
     /// Lifts soft breaches, the buffer lock and an anchor mismatch at a reset.
     pub(super) fn lift_at_reset(&mut self, reset_ms: TimeMs) {
         let state = &mut self.state;
-        if state.daily_breach.is_some_and(|b| !b.hard) {
+        // A breach or lock stamped at or after the reset belongs to the new day: a restore
+        // can carry one into an engine whose saved day ended before it.
+        if state
+            .daily_breach
+            .is_some_and(|b| !b.hard && b.time_ms < reset_ms)
+        {
             state.daily_breach = None;
             self.events.push(EngineEvent::Lifted {
                 rule: RuleKind::DailyLoss,
                 time_ms: reset_ms,
             });
         }
-        if state.max_breach.is_some_and(|b| !b.hard) {
+        if state
+            .max_breach
+            .is_some_and(|b| !b.hard && b.time_ms < reset_ms)
+        {
             state.max_breach = None;
             self.events.push(EngineEvent::Lifted {
                 rule: RuleKind::MaxLoss,
                 time_ms: reset_ms,
             });
         }
-        if let Some(lock) = state.buffer_lock.take() {
+        if let Some(lock) = state.buffer_lock.filter(|lock| lock.time_ms < reset_ms) {
+            state.buffer_lock = None;
             self.events.push(EngineEvent::Lifted {
                 rule: lock.rule,
                 time_ms: reset_ms,

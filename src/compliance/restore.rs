@@ -6,6 +6,7 @@ use super::engine::Engine;
 use super::events::EngineEvent;
 use super::history::History;
 use super::reason::{Decision, Reason};
+use super::state::EngineState;
 use crate::account::{Deal, Snapshot, TimeMs};
 use chrono::{Duration, NaiveDate};
 
@@ -97,6 +98,36 @@ impl Engine {
         self.evaluate(time, Some(history.open_positions));
         self.update_day_goals(time);
         self.refresh(time)
+    }
+
+    /// Takes over the breaches, the buffer lock and the external blocks that `live` latched
+    /// and this engine lacks, so replacing a running engine with one restored from an older
+    /// backup lifts nothing. A failed save is not taken over, because it belongs to the
+    /// store the restore replaced, nor an anchor mismatch, which the next history load
+    /// checks again. A soft breach or lock from before this engine's next reset still lifts
+    /// there.
+    ///
+    /// NOTE: a trailing maximum loss peak that `live` reached after the backup is not taken
+    /// over. Its cash flows since the backup cannot be distinguished from its trading, and the
+    /// history load raises the peak again from the closed balances only.
+    pub fn keep_latches_of(&mut self, live: &EngineState) -> Decision {
+        let state = &mut self.state;
+        if state.daily_breach.is_none() {
+            state.daily_breach = live.daily_breach;
+        }
+        if state.max_breach.is_none() {
+            state.max_breach = live.max_breach;
+        }
+        if state.buffer_lock.is_none() {
+            state.buffer_lock = live.buffer_lock;
+        }
+        for reason in live.latched.iter() {
+            if !matches!(reason, Reason::PersistFailed | Reason::AnchorMismatch) {
+                state.latched.insert(reason);
+            }
+        }
+        let time_ms = self.state.last_time_ms.max(live.last_time_ms);
+        self.refresh(time_ms)
     }
 
     /// Sets today's anchor from the rebuilt value, or cross-checks a restored one.

@@ -469,3 +469,88 @@ fn maintenance_exports_reject_forged_handles() {
         }
     }
 }
+
+fn feed(handle: MbHandle, time_ms: i64, equity: f64) -> MbDecision {
+    let mut decision = MbDecision::default();
+    let input = super::hostile_tests::snapshot(time_ms, equity);
+    // SAFETY: `input` is readable and `decision` writable.
+    let status = unsafe { super::account::mb_guard_feed_snapshot(handle, &input, &mut decision) };
+    assert_eq!(status, MbStatus::Ok);
+    decision
+}
+
+/// Takes a backup at 10:00, breaches the daily loss at 10:30, restores the 10:00 backup and
+/// reloads the history. The restored state predates the breach, but a hard breach never lifts.
+#[test]
+fn restore_keeps_breach_latched_after_backup() {
+    let (handle, _state) = open_guard();
+    load_deposit_history(handle, DAY + 9 * HOUR);
+    let (_, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
+    assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    let breached = feed(handle, DAY + 10 * HOUR + HOUR / 2, 94_000.0);
+    assert_eq!(breached.reason, MB_REASON_DAILY_LOSS_BREACHED);
+
+    assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
+    let restored = wait_for_job(handle);
+    assert_eq!(restored.state, MB_JOB_STATE_SUCCEEDED, "{}", report(handle));
+    let reloaded = load_deposit_history(handle, DAY + 12 * HOUR);
+    assert_ne!(
+        reloaded.verdict, MB_VERDICT_MAY_TRADE,
+        "the restore lifted the breach: {reloaded:?}"
+    );
+    assert_eq!(reloaded.reason, MB_REASON_DAILY_LOSS_BREACHED);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+/// A breach reached while the restore runs is latched by the engine that the restore then
+/// replaces; the restored engine must keep it.
+#[test]
+fn restore_keeps_breach_reached_during_restore() {
+    let (handle, _state) = open_guard();
+    load_deposit_history(handle, DAY + 9 * HOUR);
+    let (_, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
+    assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
+    let during = feed(handle, DAY + 11 * HOUR + 1_000, 89_000.0);
+    assert_eq!(during.reason, MB_REASON_MAX_LOSS_BREACHED, "{during:?}");
+    assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    let reloaded = load_deposit_history(handle, DAY + 12 * HOUR);
+    assert_eq!(
+        reloaded.reason, MB_REASON_MAX_LOSS_BREACHED,
+        "the restore lifted the breach: {reloaded:?}"
+    );
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+}
+
+/// The breach taken over from the running engine is saved with the restored state, so a
+/// guard reopened on the directory before any history load still has it.
+#[test]
+fn restore_keeps_breach_after_reopen() {
+    let (handle, state) = open_guard();
+    load_deposit_history(handle, DAY + 9 * HOUR);
+    let (_, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
+    assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    feed(handle, DAY + 10 * HOUR + HOUR / 2, 94_000.0);
+    assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
+    assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+
+    let dir = format!("{}\0", state.path().display());
+    let mut reopened = 0;
+    // SAFETY: every pointer is valid and every text NUL-terminated.
+    let status = unsafe {
+        mb_guard_open_utf8(
+            &super::hostile_tests::abi(),
+            super::hostile_tests::CONFIG.as_ptr().cast(),
+            dir.as_ptr().cast(),
+            &mut reopened,
+        )
+    };
+    assert_eq!(status, MbStatus::Ok);
+    let reloaded = load_deposit_history(reopened, DAY + 12 * HOUR);
+    assert_eq!(
+        reloaded.reason, MB_REASON_DAILY_LOSS_BREACHED,
+        "the reopened guard lost the breach: {reloaded:?}"
+    );
+    assert_eq!(mb_guard_close(reopened), MbStatus::Ok);
+}

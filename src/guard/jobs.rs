@@ -382,7 +382,12 @@ impl Guard {
                         // state restored beside it is read at the next open of the guard.
                         self.persistence = reopened.persistence;
                         if report.restored_files > 0 {
-                            self.engine = reopened.engine;
+                            // The backup may predate a breach or halt this engine latched
+                            // since; a restore must not lift it.
+                            let mut restored = reopened.engine;
+                            restored.keep_latches_of(self.engine.state());
+                            self.engine = restored;
+                            self.persist(self.latest_time_ms);
                         } else {
                             // Nothing was replaced, or the replacement was rolled back: the
                             // files are the ones this engine saved, so it keeps its history.
