@@ -1243,8 +1243,9 @@ MbStatus mb_last_error_utf16(uint16_t *buffer, uint32_t capacity, uint32_t *need
 // result.
 //
 // Returns `MB_STATUS_BUSY` while another job runs, `MB_STATUS_INVALID_ARGUMENT` for an
-// unknown kind, and `MB_STATUS_BUFFER_TOO_SMALL` when the id does not fit (the backup then
-// still runs, and `needed` receives the bytes the id takes with its NUL).
+// unknown kind, `MB_STATUS_INVALID_TIME` for a time further ahead of the account's clock than
+// `safety.max_ahead_ms`, and `MB_STATUS_BUFFER_TOO_SMALL` when the id does not fit (the
+// backup then still runs, and `needed` receives the bytes the id takes with its NUL).
 //
 // # Safety
 //
@@ -1328,8 +1329,9 @@ MbStatus mb_backup_list_id_utf16(MbHandle handle,
 // reopens the store. The poll that sees the job end installs the restored engine, which
 // stays blocked until the EA loads the deal history again.
 //
-// Returns `MB_STATUS_BUSY` while another job runs and `MB_STATUS_INVALID_ARGUMENT` for an
-// id that is not a plain name or names no backup.
+// Returns `MB_STATUS_BUSY` while another job runs, `MB_STATUS_INVALID_ARGUMENT` for an
+// id that is not a plain name or names no backup, and `MB_STATUS_INVALID_TIME` for a time
+// further ahead of the account's clock than `safety.max_ahead_ms`.
 //
 // # Safety
 //
@@ -1346,7 +1348,8 @@ MbStatus mb_backup_restore_utf16(MbHandle handle, const uint16_t *id, int64_t ti
 // Starts a janitor run over the configured log directories, judging file ages against the
 // server time `time_ms`: files older than `logs.compress_after_days` are gzipped and files
 // older than `logs.delete_after_days` deleted. Returns `MB_STATUS_BUSY` while another job
-// runs.
+// runs, and `MB_STATUS_INVALID_TIME` for a time further ahead of the account's clock than
+// `safety.max_ahead_ms`, which would make every log look old enough to delete.
 MbStatus mb_janitor_start(MbHandle handle, int64_t time_ms);
 
 // Writes the latest maintenance job and, once it has ended, its result. Never waits; a

@@ -217,14 +217,20 @@ impl Guard {
         latency_us: u64,
         at_ms: TimeMs,
     ) -> Result<(), GuardError> {
-        if let Some(limit_ms) = self.ahead_limit_ms().filter(|limit| at_ms > *limit) {
-            return Err(GuardError::TimeAhead {
-                time_ms: at_ms,
-                limit_ms,
-            });
-        }
+        self.check_not_ahead(at_ms)?;
         self.latency.record(stage, latency_us, at_ms);
         Ok(())
+    }
+
+    /// Rejects `time_ms` when it is further ahead of the engine's clock than
+    /// `safety.max_ahead_ms`. Before the engine's clock has a time, every time is accepted.
+    fn check_not_ahead(&self, time_ms: TimeMs) -> Result<(), GuardError> {
+        match self.ahead_limit_ms() {
+            Some(limit_ms) if time_ms > limit_ms => {
+                Err(GuardError::TimeAhead { time_ms, limit_ms })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Both latency stages, cumulative and over the window ending at `now_ms`, for the

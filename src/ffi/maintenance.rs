@@ -57,8 +57,9 @@ pub const MB_JOB_STATE_FAILED: i32 = 3;
 /// result.
 ///
 /// Returns `MB_STATUS_BUSY` while another job runs, `MB_STATUS_INVALID_ARGUMENT` for an
-/// unknown kind, and `MB_STATUS_BUFFER_TOO_SMALL` when the id does not fit (the backup then
-/// still runs, and `needed` receives the bytes the id takes with its NUL).
+/// unknown kind, `MB_STATUS_INVALID_TIME` for a time further ahead of the account's clock than
+/// `safety.max_ahead_ms`, and `MB_STATUS_BUFFER_TOO_SMALL` when the id does not fit (the
+/// backup then still runs, and `needed` receives the bytes the id takes with its NUL).
 ///
 /// # Safety
 ///
@@ -221,8 +222,9 @@ pub unsafe extern "C" fn mb_backup_list_id_utf16(
 /// reopens the store. The poll that sees the job end installs the restored engine, which
 /// stays blocked until the EA loads the deal history again.
 ///
-/// Returns `MB_STATUS_BUSY` while another job runs and `MB_STATUS_INVALID_ARGUMENT` for an
-/// id that is not a plain name or names no backup.
+/// Returns `MB_STATUS_BUSY` while another job runs, `MB_STATUS_INVALID_ARGUMENT` for an
+/// id that is not a plain name or names no backup, and `MB_STATUS_INVALID_TIME` for a time
+/// further ahead of the account's clock than `safety.max_ahead_ms`.
 ///
 /// # Safety
 ///
@@ -261,7 +263,8 @@ pub unsafe extern "C" fn mb_backup_restore_utf16(
 /// Starts a janitor run over the configured log directories, judging file ages against the
 /// server time `time_ms`: files older than `logs.compress_after_days` are gzipped and files
 /// older than `logs.delete_after_days` deleted. Returns `MB_STATUS_BUSY` while another job
-/// runs.
+/// runs, and `MB_STATUS_INVALID_TIME` for a time further ahead of the account's clock than
+/// `safety.max_ahead_ms`, which would make every log look old enough to delete.
 #[no_mangle]
 pub extern "C" fn mb_janitor_start(handle: MbHandle, time_ms: i64) -> MbStatus {
     with_guard(handle, "mb_janitor_start", |guard| {
@@ -374,6 +377,7 @@ fn start_restore(guard: &mut Guard, id: &str, time_ms: i64) -> Result<(), Failur
 fn job_failure(error: GuardError) -> Failure {
     match error {
         GuardError::MaintenanceBusy { .. } => ffi_fail!(MbStatus::Busy, "{error}"),
+        GuardError::TimeAhead { .. } => ffi_fail!(MbStatus::InvalidTime, "{error}"),
         GuardError::BackupNotFound(_) | GuardError::InvalidBackupId(_) => {
             ffi_fail!(MbStatus::InvalidArgument, "{error}")
         }

@@ -95,6 +95,12 @@ fn list(handle: MbHandle) -> Vec<(MbBackupInfo, String)> {
         .collect()
 }
 
+/// Moves the guard's clock to `time_ms` with a snapshot of an untouched account, as the
+/// EA's ticks do before it starts a job.
+fn tick(handle: MbHandle, time_ms: i64) {
+    feed(handle, time_ms, 100_000.0);
+}
+
 fn restore(handle: MbHandle, id: &str, time_ms: i64) -> MbStatus {
     let id = format!("{id}\0");
     // SAFETY: `id` is NUL-terminated.
@@ -112,6 +118,7 @@ fn backup_list_verify_restore_round_trip() {
     let (handle, state) = open_guard();
     let loaded = load_deposit_history(handle, DAY + 9 * HOUR);
     assert_eq!(loaded.verdict, MB_VERDICT_MAY_TRADE);
+    tick(handle, DAY + 10 * HOUR);
     let (status, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
     assert_eq!(status, MbStatus::Ok);
     assert!(id.starts_with("system-"), "{id}");
@@ -136,6 +143,7 @@ fn backup_list_verify_restore_round_trip() {
     assert_eq!(verified.issues, 0);
     assert_eq!(verified.files, done.files);
 
+    tick(handle, DAY + 11 * HOUR);
     assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
     let during = decision(handle);
     assert_eq!(
@@ -175,6 +183,7 @@ fn backup_list_verify_restore_round_trip() {
 fn restore_of_damaged_backup_rolls_nothing_in() {
     let (handle, state) = open_guard();
     load_deposit_history(handle, DAY + 9 * HOUR);
+    tick(handle, DAY + 10 * HOUR);
     let (_, id) = start_backup(handle, MB_BACKUP_KIND_TRADING, DAY + 10 * HOUR);
     assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
     let manifest = state.path().join("backups").join(&id).join("manifest.json");
@@ -185,6 +194,7 @@ fn restore_of_damaged_backup_rolls_nothing_in() {
     let verified = wait_for_job(handle);
     assert_eq!(verified.state, MB_JOB_STATE_FAILED);
     assert!(verified.issues > 0);
+    tick(handle, DAY + 11 * HOUR);
     assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
     let failed = wait_for_job(handle);
     let text = report(handle);
@@ -485,11 +495,13 @@ fn feed(handle: MbHandle, time_ms: i64, equity: f64) -> MbDecision {
 fn restore_keeps_breach_latched_after_backup() {
     let (handle, _state) = open_guard();
     load_deposit_history(handle, DAY + 9 * HOUR);
+    tick(handle, DAY + 10 * HOUR);
     let (_, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
     assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
     let breached = feed(handle, DAY + 10 * HOUR + HOUR / 2, 94_000.0);
     assert_eq!(breached.reason, MB_REASON_DAILY_LOSS_BREACHED);
 
+    tick(handle, DAY + 11 * HOUR);
     assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
     let restored = wait_for_job(handle);
     assert_eq!(restored.state, MB_JOB_STATE_SUCCEEDED, "{}", report(handle));
@@ -508,8 +520,10 @@ fn restore_keeps_breach_latched_after_backup() {
 fn restore_keeps_breach_reached_during_restore() {
     let (handle, _state) = open_guard();
     load_deposit_history(handle, DAY + 9 * HOUR);
+    tick(handle, DAY + 10 * HOUR);
     let (_, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
     assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    tick(handle, DAY + 11 * HOUR);
     assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
     let during = feed(handle, DAY + 11 * HOUR + 1_000, 89_000.0);
     assert_eq!(during.reason, MB_REASON_MAX_LOSS_BREACHED, "{during:?}");
@@ -528,9 +542,11 @@ fn restore_keeps_breach_reached_during_restore() {
 fn restore_keeps_breach_after_reopen() {
     let (handle, state) = open_guard();
     load_deposit_history(handle, DAY + 9 * HOUR);
+    tick(handle, DAY + 10 * HOUR);
     let (_, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
     assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
     feed(handle, DAY + 10 * HOUR + HOUR / 2, 94_000.0);
+    tick(handle, DAY + 11 * HOUR);
     assert_eq!(restore(handle, &id, DAY + 11 * HOUR), MbStatus::Ok);
     assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
@@ -553,4 +569,40 @@ fn restore_keeps_breach_after_reopen() {
         "the reopened guard lost the breach: {reloaded:?}"
     );
     assert_eq!(mb_guard_close(reopened), MbStatus::Ok);
+}
+
+/// A janitor run, backup or restore stamped a year ahead of the account's clock would delete
+/// every log as older than its retention, or stamp a backup that retention then keeps as the
+/// newest for a year. Each is rejected with `MB_STATUS_INVALID_TIME` and starts no job.
+#[test]
+fn maintenance_rejects_time_far_ahead() {
+    let (handle, state) = open_guard();
+    load_deposit_history(handle, DAY + 9 * HOUR);
+    let logs = state.path().join("mt5_logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("today.log"), "line\n".repeat(1_000)).unwrap();
+    let ahead = crate::janitor::wall_clock_ms() + 400 * 24 * HOUR;
+    let server_ahead = records_server(handle, ahead);
+
+    assert_eq!(
+        mb_janitor_start(handle, server_ahead),
+        MbStatus::InvalidTime
+    );
+    assert_eq!(poll(handle).state, MB_JOB_STATE_IDLE, "the janitor started");
+    assert!(
+        logs.join("today.log").exists(),
+        "the janitor deleted a new log"
+    );
+
+    let (status, _) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, server_ahead);
+    assert_eq!(status, MbStatus::InvalidTime);
+    assert_eq!(poll(handle).state, MB_JOB_STATE_IDLE, "the backup started");
+
+    tick(handle, DAY + 10 * HOUR);
+    let (status, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
+    assert_eq!(status, MbStatus::Ok);
+    assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    assert_eq!(restore(handle, &id, server_ahead), MbStatus::InvalidTime);
+    assert_eq!(decision(handle).verdict, MB_VERDICT_MAY_TRADE);
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
 }

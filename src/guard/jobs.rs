@@ -149,7 +149,9 @@ impl Guard {
     ///
     /// # Errors
     ///
-    /// [`GuardError::MaintenanceBusy`] while another job runs, and
+    /// [`GuardError::MaintenanceBusy`] while another job runs,
+    /// [`GuardError::TimeAhead`] for a time further ahead of the engine's clock than
+    /// `safety.max_ahead_ms` (retention would keep such a backup as the newest), and
     /// [`GuardError::Maintenance`] when the thread cannot start.
     pub fn start_backup(
         &mut self,
@@ -157,6 +159,7 @@ impl Guard {
         time_ms: TimeMs,
     ) -> Result<String, GuardError> {
         self.check_idle()?;
+        self.check_not_ahead(time_ms)?;
         let layout = layout_of(&self.config, &self.state_dir);
         let id = next_backup_id(&layout, kind, time_ms);
         let job_id = id.clone();
@@ -199,10 +202,12 @@ impl Guard {
     ///
     /// [`GuardError::MaintenanceBusy`] while another job runs,
     /// [`GuardError::InvalidBackupId`] for an id that is not a plain directory name,
-    /// [`GuardError::BackupNotFound`] when no backup has it, and
+    /// [`GuardError::BackupNotFound`] when no backup has it, [`GuardError::TimeAhead`] for a
+    /// time further ahead of the engine's clock than `safety.max_ahead_ms`, and
     /// [`GuardError::Maintenance`] when the thread cannot start.
     pub fn start_restore(&mut self, id: &str, time_ms: TimeMs) -> Result<(), GuardError> {
         self.check_idle()?;
+        self.check_not_ahead(time_ms)?;
         let dir = self.backup_dir(id)?;
         if !dir.is_dir() {
             return Err(GuardError::BackupNotFound(id.to_owned()));
@@ -239,10 +244,13 @@ impl Guard {
     ///
     /// # Errors
     ///
-    /// [`GuardError::MaintenanceBusy`] while another job runs, and
+    /// [`GuardError::MaintenanceBusy`] while another job runs,
+    /// [`GuardError::TimeAhead`] for a time further ahead of the engine's clock than
+    /// `safety.max_ahead_ms` (every log would look old enough to delete), and
     /// [`GuardError::Maintenance`] when the thread cannot start.
     pub fn start_janitor(&mut self, now_ms: TimeMs) -> Result<(), GuardError> {
         self.check_idle()?;
+        self.check_not_ahead(now_ms)?;
         let root = self.state_dir.clone();
         let logs = self.config.logs.clone();
         let in_use = vec![self.persistence.journal().path().to_owned()];
