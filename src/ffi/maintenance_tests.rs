@@ -606,3 +606,37 @@ fn maintenance_rejects_time_far_ahead() {
     assert_eq!(decision(handle).verdict, MB_VERDICT_MAY_TRADE);
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
 }
+
+/// Closing a guard while its restore runs returns at once, and a guard reopened on the
+/// directory afterwards still opens and waits for a history.
+#[test]
+fn close_during_restore_returns() {
+    let (handle, state) = open_guard();
+    load_deposit_history(handle, DAY + 9 * HOUR);
+    tick(handle, DAY + 10 * HOUR);
+    let (_, id) = start_backup(handle, MB_BACKUP_KIND_SYSTEM, DAY + 10 * HOUR);
+    assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
+    assert_eq!(restore(handle, &id, DAY + 10 * HOUR), MbStatus::Ok);
+    let started = Instant::now();
+    assert_eq!(mb_guard_close(handle), MbStatus::Ok);
+    assert!(started.elapsed() < Duration::from_secs(5), "close waited");
+
+    // NOTE: nothing tells the caller when the detached restore thread has ended, so the
+    // test waits two seconds for a restore of a few small files before it reopens.
+    std::thread::sleep(Duration::from_secs(2));
+    let dir = format!("{}\0", state.path().display());
+    let mut reopened = 0;
+    // SAFETY: every pointer is valid and every text NUL-terminated.
+    let status = unsafe {
+        mb_guard_open_utf8(
+            &super::hostile_tests::abi(),
+            super::hostile_tests::CONFIG.as_ptr().cast(),
+            dir.as_ptr().cast(),
+            &mut reopened,
+        )
+    };
+    assert_eq!(status, MbStatus::Ok);
+    let reloaded = load_deposit_history(reopened, DAY + 12 * HOUR);
+    assert_eq!(reloaded.verdict, MB_VERDICT_MAY_TRADE, "{reloaded:?}");
+    assert_eq!(mb_guard_close(reopened), MbStatus::Ok);
+}
