@@ -1,5 +1,7 @@
 //! Loom models of the ring and the sleep protocol. Run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --lib --release queue::loom_model`.
+//! `RUSTFLAGS="--cfg loom" cargo test --lib --release queue::loom_model`. CI bounds the
+//! preemptions with `LOOM_MAX_PREEMPTIONS=5`; without the bound the two-producer model
+//! takes minutes.
 
 use super::*;
 use loom::thread;

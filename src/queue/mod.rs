@@ -3,8 +3,9 @@
 //!
 //! Each priority level is its own bounded ring, so a level keeps first-in,
 //! first-out order and the consumer serves the highest non-empty level first. A push
-//! is one compare-and-swap on its level's tail plus one store. A pop is one load and
-//! two stores with no read-modify-write, because there is only one [`Consumer`].
+//! is one compare-and-swap on its level's tail plus two stores. A pop is one load and
+//! one store with no read-modify-write, because there is only one [`Consumer`], and it
+//! never writes the slot the producers write next.
 //! Signals are `Copy` values stored inline, so no message allocates. A full level
 //! hands the signal back in [`PushError::Full`].
 //!

@@ -1,11 +1,17 @@
 //! A bounded multi-producer, single-consumer ring of `Copy` values.
 //!
-//! Each slot carries a sequence number, as in Dmitry Vyukov's bounded MPMC queue: a
-//! slot at position `pos` is free for the producer that claims `pos` when its
-//! sequence equals `pos`, and holds a value for the consumer when it equals `pos + 1`.
-//! Producers claim positions with one compare-and-swap on the tail. There is only
-//! one consumer, so the head is plain consumer-owned state and a pop needs no
-//! read-modify-write at all: it reads the slot and stores the next lap's sequence.
+//! Producers claim positions with one compare-and-swap on the tail, write the value and
+//! then publish the slot's sequence number, which is `position + 1` once the value of
+//! `position` is in place. The consumer reads the slot at its head when that sequence
+//! is published and then advances the head. It never writes a slot, so a pop touches
+//! only the slot it reads and its own head, and the slot's cache line is not moved back
+//! to the consumer's core for a write on every message.
+//!
+//! A producer may claim `position` only once the consumer has read `position -
+//! capacity`, that is when `position < head + capacity`. Producers keep the head they
+//! last read in `head_seen`, on the tail's cache line, and read the consumer's head only
+//! when `head_seen` shows the ring full. A stale `head_seen` is never too high, so it
+//! can only make a producer read the head again.
 //!
 //! The top bit of the tail is the consumer's sleep flag. The consumer sets it with a
 //! read-modify-write before it parks, and a producer's compare-and-swap reads and
@@ -20,19 +26,32 @@ use super::sync::{AtomicU64, Ordering, UnsafeCell};
 use crossbeam_utils::CachePadded;
 use std::mem::MaybeUninit;
 
-/// One slot: the sequence number that says whose turn it is, and the value.
+/// One slot: the value and the sequence number of the position whose value it contains.
+///
+/// Slots are aligned to a cache line so that a producer writing one slot does not take
+/// the line of the slot the consumer is reading.
+#[repr(align(64))]
 struct Slot<T> {
     sequence: AtomicU64,
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
-/// The ring. `pop` and `peek_ready` must only be called by one thread at a time;
-/// [`super::SignalQueue`] enforces that through its single [`super::Consumer`].
-pub(crate) struct Ring<T> {
+/// The producers' shared state, on one cache line.
+struct Tail {
     /// Next position a producer claims, with [`SLEEPING`] in the top bit.
-    tail: CachePadded<AtomicU64>,
-    /// Next position the consumer reads. Only the consumer writes it; producers never
-    /// read it, and `len` reads it only for an estimate.
+    next: AtomicU64,
+    /// A head the consumer has published; at most the current head.
+    head_seen: AtomicU64,
+}
+
+/// The ring. `pop`, `announce_sleep` and `withdraw_sleep` must only be called by one
+/// thread at a time; [`super::SignalQueue`] enforces that through its single
+/// [`super::Consumer`].
+pub(crate) struct Ring<T> {
+    tail: CachePadded<Tail>,
+    /// Next position the consumer reads. Only the consumer writes it, with Release
+    /// after it has read the value, so a producer that reads it with Acquire may reuse
+    /// every slot below it.
     head: CachePadded<AtomicU64>,
     slots: Box<[Slot<T>]>,
     mask: u64,
@@ -51,9 +70,10 @@ pub(crate) enum Pushed {
 }
 
 // SAFETY: values move between threads through the slots, so `T: Send` is required.
-// Each slot's value is accessed by exactly one thread at a time: the producer that
-// won the tail position writes it before publishing the sequence with Release, and
-// the consumer reads it only after observing that sequence with Acquire.
+// Each slot's value is accessed by exactly one thread at a time. The producer that
+// won the tail position writes it only after the consumer's Release store of a head
+// past the slot's previous position, and publishes it with a Release store of the
+// sequence. The consumer reads it only after observing that sequence with Acquire.
 unsafe impl<T: Send> Sync for Ring<T> {}
 // SAFETY: the ring owns its values; sending it sends them, which `T: Send` allows.
 unsafe impl<T: Send> Send for Ring<T> {}
@@ -62,14 +82,19 @@ impl<T: Copy> Ring<T> {
     /// Creates a ring holding `capacity` values; `capacity` must be a power of two.
     pub(crate) fn new(capacity: usize) -> Self {
         debug_assert!(capacity.is_power_of_two());
+        // No position has sequence 0, because a published value of position `p` has
+        // sequence `p + 1`.
         let slots = (0..capacity)
-            .map(|i| Slot {
-                sequence: AtomicU64::new(i as u64),
+            .map(|_| Slot {
+                sequence: AtomicU64::new(0),
                 value: UnsafeCell::new(MaybeUninit::uninit()),
             })
             .collect();
         Ring {
-            tail: CachePadded::new(AtomicU64::new(0)),
+            tail: CachePadded::new(Tail {
+                next: AtomicU64::new(0),
+                head_seen: AtomicU64::new(0),
+            }),
             head: CachePadded::new(AtomicU64::new(0)),
             slots,
             mask: capacity as u64 - 1,
@@ -79,42 +104,60 @@ impl<T: Copy> Ring<T> {
     /// Appends `value`, or returns it when the ring is full.
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<Pushed, T> {
-        let mut tail = self.tail.load(Ordering::Relaxed);
+        let mut tail = self.tail.next.load(Ordering::Relaxed);
         loop {
             let position = tail & !SLEEPING;
-            let slot = &self.slots[(position & self.mask) as usize];
-            let sequence = slot.sequence.load(Ordering::Acquire);
-            let lag = sequence.wrapping_sub(position) as i64;
-            if lag == 0 {
-                // Claiming the position also clears the sleep flag.
-                match self.tail.compare_exchange_weak(
-                    tail,
-                    position + 1,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        // SAFETY: winning the compare-and-swap for `position` gives this
-                        // producer sole access to the slot until it publishes the new
-                        // sequence below; the consumer does not read the value before then.
-                        slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
-                        slot.sequence.store(position + 1, Ordering::Release);
-                        return Ok(if tail & SLEEPING != 0 {
-                            Pushed::WakeConsumer
-                        } else {
-                            Pushed::Awake
-                        });
-                    }
-                    Err(current) => tail = current,
-                }
-            } else if lag < 0 {
-                // The slot still holds the value from the previous lap: the ring is full.
+            if !self.has_room(position) {
                 return Err(value);
-            } else {
-                // Another producer claimed this position; catch up with the tail.
-                tail = self.tail.load(Ordering::Relaxed);
+            }
+            // Claiming the position also clears the sleep flag.
+            match self.tail.next.compare_exchange_weak(
+                tail,
+                position + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.write(position, value);
+                    return Ok(if tail & SLEEPING != 0 {
+                        Pushed::WakeConsumer
+                    } else {
+                        Pushed::Awake
+                    });
+                }
+                Err(current) => tail = current,
             }
         }
+    }
+
+    /// Checks whether the slot of `position` is free, because the consumer has read the
+    /// value that `position - capacity` put there. A stale `position`, below the head,
+    /// reports room and then loses its compare-and-swap.
+    #[inline]
+    fn has_room(&self, position: u64) -> bool {
+        let capacity = self.slots.len() as i64;
+        let seen = self.tail.head_seen.load(Ordering::Acquire);
+        if (position.wrapping_sub(seen) as i64) < capacity {
+            return true;
+        }
+        let head = self.head.load(Ordering::Acquire);
+        // Another producer may store an older head at the same time; that only makes a
+        // later push read the head again.
+        self.tail.head_seen.store(head, Ordering::Release);
+        (position.wrapping_sub(head) as i64) < capacity
+    }
+
+    /// Writes the value of a claimed position and publishes it.
+    #[inline]
+    fn write(&self, position: u64, value: T) {
+        let slot = &self.slots[(position & self.mask) as usize];
+        // SAFETY: winning the compare-and-swap for `position` gives this producer sole
+        // access to the slot until it publishes the new sequence below. `has_room`
+        // acquired a head above `position - capacity`, so the consumer has finished
+        // reading the value of that earlier position, and it does not read this one
+        // before the sequence is published.
+        slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
+        slot.sequence.store(position + 1, Ordering::Release);
     }
 
     /// Removes the oldest value, if one is published.
@@ -124,17 +167,15 @@ impl<T: Copy> Ring<T> {
     pub(crate) fn pop(&self) -> Option<T> {
         let position = self.head.load(Ordering::Relaxed);
         let slot = &self.slots[(position & self.mask) as usize];
-        let sequence = slot.sequence.load(Ordering::Acquire);
-        if sequence != position + 1 {
+        if slot.sequence.load(Ordering::Acquire) != position + 1 {
             return None;
         }
         // SAFETY: the Acquire load saw the sequence the producer published after
-        // writing the value, so the value is initialised and no producer touches the
-        // slot until the store below hands it to the next lap.
+        // writing the value, so the value is initialised, and no producer writes the
+        // slot again until the Release store of the head below lets it claim the
+        // position one lap later.
         let value = slot.value.with(|cell| unsafe { (*cell).assume_init() });
-        slot.sequence
-            .store(position + self.slots.len() as u64, Ordering::Release);
-        self.head.store(position + 1, Ordering::Relaxed);
+        self.head.store(position + 1, Ordering::Release);
         Some(value)
     }
 
@@ -142,13 +183,13 @@ impl<T: Copy> Ring<T> {
     /// position the consumer has not read, published or not; then the consumer must
     /// not park. Only the consumer calls this.
     pub(crate) fn announce_sleep(&self) -> bool {
-        let tail = self.tail.fetch_or(SLEEPING, Ordering::Relaxed);
+        let tail = self.tail.next.fetch_or(SLEEPING, Ordering::Relaxed);
         tail & !SLEEPING != self.head.load(Ordering::Relaxed)
     }
 
     /// Clears the sleep flag after the consumer woke or found work.
     pub(crate) fn withdraw_sleep(&self) {
-        self.tail.fetch_and(!SLEEPING, Ordering::Relaxed);
+        self.tail.next.fetch_and(!SLEEPING, Ordering::Relaxed);
     }
 }
 
@@ -156,7 +197,7 @@ impl<T> Ring<T> {
     /// An estimate of the number of values in the ring; exact when no push or pop
     /// runs at the same time.
     pub(crate) fn len(&self) -> usize {
-        let tail = self.tail.load(Ordering::Relaxed) & !SLEEPING;
+        let tail = self.tail.next.load(Ordering::Relaxed) & !SLEEPING;
         let head = self.head.load(Ordering::Relaxed);
         (tail.saturating_sub(head) as usize).min(self.slots.len())
     }
