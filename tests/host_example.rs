@@ -435,6 +435,12 @@ fn host_state_dir_resumes_second_run() {
             .collect()
     };
     assert_eq!(rules(&second), rules(&first));
+    // A breach latched by the first run is in the saved state, so the second run reports it.
+    assert_eq!(second["compliance"]["status"], "failed");
+    assert_eq!(
+        second["compliance"]["breaches"],
+        first["compliance"]["breaches"]
+    );
     assert!(std::path::Path::new(dir).join("journal.db").exists());
 }
 
