@@ -201,6 +201,8 @@ fn host_hfm_report_acceptance() {
     assert_eq!(max_loss["time"], "2025-05-06T22:10:38Z");
     assert!(close(&max_loss["equity"], 18.50, 1e-9));
     assert!(close(&max_loss["floor"], 45.55, 1e-9));
+    // The stop-out after the breach left a balance of 0.94, the lowest equity seen.
+    assert!(close(&max_loss["min_equity"], 0.94, 1e-9));
     let activations: Vec<(String, String, String)> = report["xpws"]["activations"]
         .as_array()
         .unwrap()
@@ -433,6 +435,12 @@ fn host_state_dir_resumes_second_run() {
             .collect()
     };
     assert_eq!(rules(&second), rules(&first));
+    // A breach latched by the first run is in the saved state, so the second run reports it.
+    assert_eq!(second["compliance"]["status"], "failed");
+    assert_eq!(
+        second["compliance"]["breaches"],
+        first["compliance"]["breaches"]
+    );
     assert!(std::path::Path::new(dir).join("journal.db").exists());
 }
 

@@ -19,7 +19,7 @@ pub struct Args {
 
     /// Initial balance (the rule set's initial capital) in account currency.
     /// Default: the balance before the first trade in the file.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub initial_balance: Option<f64>,
 
     /// Rule set: ftmo-2step, ftmo-1step, or the path of a TOML rule-set file.

@@ -32,6 +32,13 @@ const TICK_VALUE: f64 = 1.0;
 const COMMISSION_PER_LOT: f64 = 7.0;
 const CONTRACT_SIZE: f64 = 100_000.0;
 
+/// Length of one bar.
+const BAR_MS: TimeMs = 60_000;
+
+/// Period of the timer calls fed between bars that are more than a minute apart. It
+/// must stay under `safety.max_ahead_ms` (60 s by default), as the EA's timer does.
+const TIMER_PERIOD_MS: TimeMs = 30_000;
+
 /// A filled order, sent back from the executor.
 #[derive(Debug, Clone, Copy)]
 struct Fill {
@@ -205,7 +212,12 @@ impl Session {
     fn replay(mut self, bars: &[Bar]) -> Result<Outcome, String> {
         let firm_clock = self.engine.rule_set().clock;
         let mut current_day: Option<NaiveDate> = None;
+        let mut previous: Option<&Bar> = None;
         for bar in bars {
+            if let Some(previous) = previous {
+                self.run_timer_through_gap(previous, bar);
+            }
+            previous = Some(bar);
             let date = firm_clock
                 .day_of(bar.time_ms)
                 .map_err(|error| error.to_string())?;
@@ -249,6 +261,25 @@ impl Session {
             daily_room: 0.0,
             verdict: Verdict::MayTrade,
             reason: "none",
+        }
+    }
+
+    /// Feeds the EA's timer calls through the missing minutes between two bars, as
+    /// `MikrobotGuard.mq5` does from `OnTimer`. Without them the first snapshot after a
+    /// weekend would jump the clock across a day reset by more than
+    /// `safety.max_ahead_ms`, and the engine would block with `clock_mismatch` for the
+    /// rest of the run. Inside the gap the data is stale, so the engine blocks with
+    /// `stale_data` until the next bar's snapshot.
+    fn run_timer_through_gap(&mut self, previous: &Bar, bar: &Bar) {
+        if bar.time_ms - previous.time_ms <= BAR_MS {
+            return;
+        }
+        let next_snapshot_ms = bar.time_ms + BAR_MS - 2;
+        let mut time_ms = previous.time_ms + BAR_MS - 1 + TIMER_PERIOD_MS;
+        while time_ms < next_snapshot_ms {
+            self.engine.on_time(time_ms);
+            self.watch.after_engine(&mut self.engine, time_ms);
+            time_ms += TIMER_PERIOD_MS;
         }
     }
 

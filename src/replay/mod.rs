@@ -338,9 +338,23 @@ fn compliance_report(
     decision: Decision,
 ) -> ComplianceReport {
     let reports = engine.rules();
+    let state = engine.state();
     let mut breaches: Vec<BreachReport> = collected
         .breaches
         .iter()
+        .map(|(rule, breach)| {
+            // The event carries the figures at the breach. The engine's latch of the same
+            // breach has since followed the lowest equity, so it supplies `min_equity`.
+            let latched = match rule {
+                RuleKind::DailyLoss => state.daily_breach,
+                RuleKind::MaxLoss => state.max_breach,
+                _ => None,
+            };
+            let breach = latched
+                .filter(|latched| latched.time_ms == breach.time_ms)
+                .unwrap_or(*breach);
+            (rule, breach)
+        })
         .map(|(rule, breach)| BreachReport {
             rule: rule.as_str().to_owned(),
             time: rfc3339(breach.time_ms),

@@ -11,7 +11,7 @@ use super::events::Event;
 use super::{build_report, initial_balance, replay_watch, rule_set, Collected, ReplayError};
 use super::{EventStream, ReplayOptions, Report};
 use crate::account::{Deal, TimeMs};
-use crate::compliance::History;
+use crate::compliance::{History, RuleKind};
 use crate::config::Config;
 use crate::guard::Guard;
 use crate::import::Import;
@@ -72,8 +72,17 @@ pub fn replay_in_state_dir(
     });
     // NOTE: the guard's own watch reacts to the events, so the report's alert and incident
     // lists, which come from this separate watch, stay empty in a state-directory run.
+    // A breach latched by an earlier run raises no event in this one, so it is taken from the
+    // restored state; otherwise the report would show no breach and status in_progress.
+    let restored_breaches = [
+        (RuleKind::DailyLoss, saved.daily_breach),
+        (RuleKind::MaxLoss, saved.max_breach),
+    ]
+    .into_iter()
+    .filter_map(|(rule, breach)| breach.map(|breach| (rule, breach)))
+    .collect();
     let mut collected = Collected {
-        breaches: Vec::new(),
+        breaches: restored_breaches,
         last_decision: None,
         watch: replay_watch(),
     };

@@ -291,9 +291,17 @@ fn restore(
                 .iter()
                 .all(|s| !matches!(s.step, mikrobot::backup::RestoreStep::Replace)) =>
         {
+            // The pre-restore backup is taken before trading stops, so it may already exist.
+            let hint = match &report.pre_restore_backup {
+                Some(pre) => format!(
+                    "fix the cause above; no configuration or data file was replaced, \
+                     and the pre-restore backup {pre} stays in backups/"
+                ),
+                None => "fix the cause above; nothing in the state directory was changed".into(),
+            };
             Err(CliError::input(
                 format!("restore of {id} did not start: {failure}"),
-                "fix the cause above; nothing in the state directory was changed",
+                hint,
             ))
         }
         Some(failure) => Err(CliError::failed(

@@ -133,9 +133,12 @@ fn migrate(state: &StateDir, context: &Context) -> Result<Exit, CliError> {
             })?;
             Ok(Exit::Ok)
         }
+        Err(error @ MigrateError::Read { .. }) => Err(CliError::input(
+            error,
+            format!("create {CONFIG_FILE} in the state directory, or check its permissions"),
+        )),
         Err(
-            error @ (MigrateError::Read { .. }
-            | MigrateError::Parse { .. }
+            error @ (MigrateError::Parse { .. }
             | MigrateError::VersionType(_)
             | MigrateError::Newer { .. }
             | MigrateError::NoPath(_)),

@@ -80,11 +80,10 @@ impl Printer {
                     "report this as a bug",
                 )
             })?;
-            println!("{rendered}");
+            write_stdout(&format!("{rendered}\n"))
         } else {
-            print!("{}", text());
+            write_stdout(&text())
         }
-        Ok(())
     }
 
     /// Prints an error to stderr, as JSON when `--json` is on.
@@ -99,5 +98,23 @@ impl Printer {
         } else {
             eprintln!("error: {}\nhint: {}", error.message, error.hint);
         }
+    }
+}
+
+/// Writes `text` to standard output. A reader that closed the pipe early (`| head`) is no
+/// error, where `print!` would panic with exit code 101.
+fn write_stdout(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(CliError::failed(
+            format!("writing to standard output failed: {error}"),
+            "check where standard output goes (a full disk or a closed file)",
+        )),
     }
 }
