@@ -102,6 +102,9 @@ impl<T: Copy> Ring<T> {
     }
 
     /// Appends `value`, or returns it when the ring is full.
+    ///
+    /// NOTE: the compare-and-swap is a locked instruction even with one producer, and it is
+    /// what makes the wake-up race-free, so a lone producer pays for it too.
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<Pushed, T> {
         let mut tail = self.tail.next.load(Ordering::Relaxed);
