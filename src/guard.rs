@@ -477,6 +477,10 @@ impl Guard {
     /// # Errors
     ///
     /// [`GuardError::Store`] when records stayed unsaved.
+    ///
+    /// NOTE: a backup, restore or janitor job still running is not waited for. Its thread
+    /// finishes on its own and nothing reports when it has ended, so a guard reopened on the
+    /// same directory at once can meet a restore that is still replacing files.
     pub fn close(mut self) -> Result<crate::store::CloseReport, GuardError> {
         self.save_final();
         Ok(self.persistence.flush()?)

@@ -536,6 +536,23 @@ fn restore_keeps_breach_reached_during_restore() {
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
 }
 
+/// Opens a second guard on the state directory at `dir` and returns its handle.
+fn reopen_guard(dir: &std::path::Path) -> MbHandle {
+    let dir = format!("{}\0", dir.display());
+    let mut reopened = 0;
+    // SAFETY: every pointer is valid and every text NUL-terminated.
+    let status = unsafe {
+        mb_guard_open_utf8(
+            &super::hostile_tests::abi(),
+            super::hostile_tests::CONFIG.as_ptr().cast(),
+            dir.as_ptr().cast(),
+            &mut reopened,
+        )
+    };
+    assert_eq!(status, MbStatus::Ok);
+    reopened
+}
+
 /// The breach taken over from the running engine is saved with the restored state, so a
 /// guard reopened on the directory before any history load still has it.
 #[test]
@@ -551,18 +568,7 @@ fn restore_keeps_breach_after_reopen() {
     assert_eq!(wait_for_job(handle).state, MB_JOB_STATE_SUCCEEDED);
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
 
-    let dir = format!("{}\0", state.path().display());
-    let mut reopened = 0;
-    // SAFETY: every pointer is valid and every text NUL-terminated.
-    let status = unsafe {
-        mb_guard_open_utf8(
-            &super::hostile_tests::abi(),
-            super::hostile_tests::CONFIG.as_ptr().cast(),
-            dir.as_ptr().cast(),
-            &mut reopened,
-        )
-    };
-    assert_eq!(status, MbStatus::Ok);
+    let reopened = reopen_guard(state.path());
     let reloaded = load_deposit_history(reopened, DAY + 12 * HOUR);
     assert_eq!(
         reloaded.reason, MB_REASON_DAILY_LOSS_BREACHED,
@@ -624,18 +630,7 @@ fn close_during_restore_returns() {
     // NOTE: nothing tells the caller when the detached restore thread has ended, so the
     // test waits two seconds for a restore of a few small files before it reopens.
     std::thread::sleep(Duration::from_secs(2));
-    let dir = format!("{}\0", state.path().display());
-    let mut reopened = 0;
-    // SAFETY: every pointer is valid and every text NUL-terminated.
-    let status = unsafe {
-        mb_guard_open_utf8(
-            &super::hostile_tests::abi(),
-            super::hostile_tests::CONFIG.as_ptr().cast(),
-            dir.as_ptr().cast(),
-            &mut reopened,
-        )
-    };
-    assert_eq!(status, MbStatus::Ok);
+    let reopened = reopen_guard(state.path());
     let reloaded = load_deposit_history(reopened, DAY + 12 * HOUR);
     assert_eq!(reloaded.verdict, MB_VERDICT_MAY_TRADE, "{reloaded:?}");
     assert_eq!(mb_guard_close(reopened), MbStatus::Ok);
