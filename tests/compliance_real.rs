@@ -14,9 +14,9 @@ use mikrobot::time::rfc3339;
 /// Feeds every deal of `import`, each followed by a closed-balance snapshot, and
 /// returns the engine with every event it raised.
 ///
-/// An export has only the trade server's clock and events days apart, so the clock
-/// tolerance spans every time, as `mikrobot::replay::rule_set` sets it; otherwise the
-/// first deal after a weekend would count as a clock jump.
+/// An export has only the trade server's clock and events days apart. So the clock
+/// tolerance spans every time, as `mikrobot::replay::rule_set` sets it, because otherwise
+/// the first deal after a weekend would count as a clock jump.
 fn replay(import: &Import, mut rules: RuleSet) -> (Engine, Vec<EngineEvent>) {
     rules.safety.max_ahead_ms = i64::MAX;
     let initial = rules.initial_capital;

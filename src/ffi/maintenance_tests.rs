@@ -627,8 +627,8 @@ fn close_during_restore_returns() {
     assert_eq!(mb_guard_close(handle), MbStatus::Ok);
     assert!(started.elapsed() < Duration::from_secs(5), "close waited");
 
-    // NOTE: nothing tells the caller when the detached restore thread has ended, so the
-    // test waits two seconds for a restore of a few small files before it reopens.
+    // NOTE: no export reports when the detached restore thread has ended, so the test
+    // waits two seconds for a restore of a few small files before it reopens.
     std::thread::sleep(Duration::from_secs(2));
     let reopened = reopen_guard(state.path());
     let reloaded = load_deposit_history(reopened, DAY + 12 * HOUR);
