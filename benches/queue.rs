@@ -50,7 +50,7 @@ fn spsc(c: &mut Criterion) {
     configure(&mut group);
     group.throughput(Throughput::Elements(1));
     group.bench_function("mikrobot", |b| {
-        b.iter_custom(|n| batched(n, |count| threads_ours(1, count)))
+        b.iter_custom(|n| batched(n, threads_ours_lone))
     });
     group.bench_function("ArrayQueue", |b| {
         b.iter_custom(|n| batched(n, |count| threads_array_queue(1, count)))

@@ -115,7 +115,8 @@ fn round(index: usize, sizes: Sizes, comparisons: &mut [Comparison], floor: &mut
 fn measure_ours(group: &str, sizes: Sizes, pattern: &[u8], samples: &[u64]) -> f64 {
     match group {
         "single_thread" => per_op(single_ours(sizes.single), sizes.single),
-        "spsc" => per_op(threads_ours(1, sizes.threaded), sizes.threaded),
+        "single_thread_opaque" => per_op(single_ours_opaque(sizes.single), sizes.single),
+        "spsc" => per_op(threads_ours_lone(sizes.threaded), sizes.threaded),
         "mpsc" => per_op(threads_ours(2, sizes.threaded), sizes.threaded),
         "ping_pong_p50" => p50(ping_pong_ours(sizes.ping_pong)),
         "priority" => per_op(
@@ -135,6 +136,9 @@ fn measure_peer(group: &str, peer: &str, sizes: Sizes, pattern: &[u8], samples: 
     let threaded = sizes.threaded;
     match (group, peer) {
         ("single_thread", "ArrayQueue") => per_op(single_array_queue(sizes.single), sizes.single),
+        ("single_thread_opaque", "ArrayQueue") => {
+            per_op(single_array_queue_opaque(sizes.single), sizes.single)
+        }
         ("spsc", "ArrayQueue") => per_op(threads_array_queue(1, threaded), threaded),
         ("spsc", "crossbeam-channel") => per_op(threads_crossbeam_channel(1, threaded), threaded),
         ("spsc", "sync_channel") => per_op(threads_sync_channel(threaded), threaded),
@@ -163,6 +167,7 @@ fn comparisons() -> Vec<Comparison> {
     use Kind::{LatencyRatio, Speedup};
     [
         ("single_thread", "ArrayQueue", Speedup, Some(2.0)),
+        ("single_thread_opaque", "ArrayQueue", Speedup, None),
         ("spsc", "ArrayQueue", Speedup, Some(1.5)),
         ("spsc", "crossbeam-channel", Speedup, Some(1.5)),
         ("spsc", "sync_channel", Speedup, None),

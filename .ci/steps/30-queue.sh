@@ -3,8 +3,8 @@
 # - the loom model of the ring and the sleep protocol (cfg(loom), own target dir), with
 #   at most 5 preemptions per run unless LOOM_MAX_PREEMPTIONS sets another bound (an
 #   unbounded run of the two-producer model takes about 4 minutes on 2 cores, the bound
-#   of 5 about 10 seconds, and it still fails on a Relaxed head store or an off-by-one
-#   in the room check);
+#   of 5 about 15 seconds, and it still fails on a Relaxed head store, an off-by-one
+#   in the room check, or a push that skips its side of the sleep handshake's barrier);
 # - Miri over the queue unit tests, which run the queue's unsafe code, with iteration
 #   counts shrink under cfg(miri);
 # - the benchmarks run once under `cargo test`, so they keep compiling and working.

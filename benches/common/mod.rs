@@ -6,7 +6,7 @@
 
 use crossbeam_queue::ArrayQueue;
 use mikrobot::latency::{LatencyConfig, LatencyTracker, Stage};
-use mikrobot::queue::{Consumer, Prioritized, QueueConfig, SignalQueue};
+use mikrobot::queue::{Consumer, Prioritized, Producer, QueueConfig, SignalQueue};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
@@ -66,19 +66,81 @@ pub fn ours(levels: u8) -> (SignalQueue<BenchSignal>, Consumer<BenchSignal>) {
     .unwrap()
 }
 
+/// Our queue with its one producer, the API for a workload with a single producer.
+pub fn ours_lone(levels: u8) -> (Producer<BenchSignal>, Consumer<BenchSignal>) {
+    SignalQueue::single_producer(QueueConfig {
+        capacity: CAPACITY,
+        levels,
+    })
+    .unwrap()
+}
+
+/// Folds every field of a signal into a number, so a consumer reads the whole signal
+/// without storing it anywhere.
+#[inline(always)]
+pub fn digest(signal: &BenchSignal) -> u64 {
+    let symbol = u64::from(u32::from_le_bytes([
+        signal.symbol[0],
+        signal.symbol[1],
+        signal.symbol[4],
+        signal.symbol[5],
+    ]));
+    (signal.created_us as u64)
+        ^ u64::from(signal.id).rotate_left(8)
+        ^ u64::from(signal.volume.to_bits()).rotate_left(16)
+        ^ u64::from(signal.price.to_bits()).rotate_left(24)
+        ^ u64::from(signal.stop_loss.to_bits()).rotate_left(32)
+        ^ symbol.rotate_left(40)
+        ^ (u64::from(signal.side) << 56)
+        ^ (u64::from(signal.priority) << 60)
+}
+
 // ---- one thread: push one signal, then pop it
 
+// Two loop shapes. In `single_*` the loop builds each signal in registers from an opaque
+// id and folds every field of the popped signal into a digest, as a producer and a
+// consumer that use the values would. In `single_*_opaque` every signal goes through
+// `black_box` as a whole, on the way in and on the way out: the compiler must store the
+// 32 bytes to the stack and load them back around each call, and those store-to-load
+// round trips cost more than the queues themselves on this machine.
+
 pub fn single_ours(iterations: u64) -> Duration {
-    let (queue, mut consumer) = ours(1);
+    let (mut producer, mut consumer) = ours_lone(1);
+    let mut folded = 0;
     let start = Instant::now();
     for id in 0..iterations {
-        queue.push(black_box(signal(id as u32, 0))).unwrap();
+        producer.push(signal(black_box(id as u32), 0)).unwrap();
+        folded ^= digest(&consumer.try_pop().unwrap());
+    }
+    let elapsed = start.elapsed();
+    black_box(folded);
+    elapsed
+}
+
+pub fn single_array_queue(iterations: u64) -> Duration {
+    let queue = ArrayQueue::new(CAPACITY);
+    let mut folded = 0;
+    let start = Instant::now();
+    for id in 0..iterations {
+        queue.push(signal(black_box(id as u32), 0)).unwrap();
+        folded ^= digest(&queue.pop().unwrap());
+    }
+    let elapsed = start.elapsed();
+    black_box(folded);
+    elapsed
+}
+
+pub fn single_ours_opaque(iterations: u64) -> Duration {
+    let (mut producer, mut consumer) = ours_lone(1);
+    let start = Instant::now();
+    for id in 0..iterations {
+        producer.push(black_box(signal(id as u32, 0))).unwrap();
         black_box(consumer.try_pop());
     }
     start.elapsed()
 }
 
-pub fn single_array_queue(iterations: u64) -> Duration {
+pub fn single_array_queue_opaque(iterations: u64) -> Duration {
     let queue = ArrayQueue::new(CAPACITY);
     let start = Instant::now();
     for id in 0..iterations {
@@ -97,15 +159,14 @@ pub fn single_array_queue(iterations: u64) -> Duration {
 // spinning thread on a loaded machine holds the core its peer needs, and the measurement
 // shows the scheduler rather than the queue.
 
-/// Retries `attempt` until it accepts the value, backing off between tries.
+/// Retries `attempt` until it accepts the value, backing off between tries. The value
+/// is `Copy`, so each try gets a copy of the original and a rejected value is dropped:
+/// carrying the rejected value from one try to the next would keep it in memory, where
+/// the compiler's piecewise stores and wide reloads can stall the producer.
 #[inline]
-fn send_retrying<T>(mut value: T, mut attempt: impl FnMut(T) -> Result<(), T>) {
+fn send_retrying<T: Copy>(value: T, mut attempt: impl FnMut(T) -> Result<(), T>) {
     let backoff = crossbeam_utils::Backoff::new();
-    loop {
-        match attempt(value) {
-            Ok(()) => return,
-            Err(rejected) => value = rejected,
-        }
+    while attempt(value).is_err() {
         backoff.snooze();
     }
 }
@@ -164,6 +225,20 @@ fn senders<S>(producers: u32, make: impl Fn() -> S) -> Vec<S> {
 
 /// Our queue: producers retry a full queue with backoff, and the consumer waits with
 /// `pop_wait`, which spins, yields and then parks until a producer wakes it.
+/// Our queue with its one producer: the producer retries a full queue with backoff,
+/// and the consumer waits with `pop_wait`.
+pub fn threads_ours_lone(iterations: u64) -> Duration {
+    let (mut producer, mut consumer) = ours_lone(1);
+    let send = move |signal| {
+        send_retrying(signal, |signal| {
+            producer.push(signal).map_err(|error| error.into_inner())
+        })
+    };
+    threaded(vec![send], iterations, move || {
+        consumer.pop_wait(None).unwrap()
+    })
+}
+
 pub fn threads_ours(producers: u32, iterations: u64) -> Duration {
     let (queue, mut consumer) = ours(1);
     let senders = senders(producers, || {
@@ -257,8 +332,8 @@ where
 }
 
 pub fn ping_pong_ours(rounds: u64) -> Vec<u64> {
-    let (ping, mut ping_consumer) = ours(2);
-    let (pong, mut pong_consumer) = ours(2);
+    let (mut ping, mut ping_consumer) = ours_lone(2);
+    let (mut pong, mut pong_consumer) = ours_lone(2);
     ping_pong(
         rounds,
         move |signal| ping.push(signal).unwrap(),

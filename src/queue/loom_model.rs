@@ -1,4 +1,6 @@
-//! Loom models of the ring and the sleep protocol. Run them with
+//! Loom models of the ring and the sleep protocol, for shared producers and for the
+//! lone producer. Both wake-up models fail when a push skips its side of the barrier
+//! pair. Run them with
 //! `RUSTFLAGS="--cfg loom" cargo test --lib --release queue::loom_model`. CI bounds the
 //! preemptions with `LOOM_MAX_PREEMPTIONS=5`; without the bound the two-producer model
 //! takes minutes.
@@ -104,5 +106,69 @@ fn close_wakes_parked_consumer() {
         let closer = thread::spawn(move || queue.close());
         assert_eq!(consumer.pop_wait(None), Err(PopError::Closed));
         closer.join().unwrap();
+    });
+}
+
+/// The lone producer pushes three values into a ring of two slots while the consumer
+/// pops: each value arrives once and in order, and a full ring hands the value back.
+#[test]
+fn lone_producer_keeps_order() {
+    loom::model(|| {
+        let (mut producer, mut consumer) = SignalQueue::<Message>::single_producer(QueueConfig {
+            capacity: 2,
+            levels: 1,
+        })
+        .unwrap();
+        let pusher = thread::spawn(move || {
+            let mut accepted = Vec::new();
+            for number in 0..3u8 {
+                let message = Message {
+                    producer: 0,
+                    number,
+                    level: 0,
+                };
+                match producer.push(message) {
+                    Ok(()) => accepted.push(number),
+                    Err(error) => assert_eq!(error, PushError::Full(message)),
+                }
+            }
+            accepted
+        });
+        let mut received = Vec::new();
+        for _ in 0..2 {
+            if let Some(message) = consumer.try_pop() {
+                received.push(message.number);
+            }
+        }
+        let accepted = pusher.join().unwrap();
+        while let Some(message) = consumer.try_pop() {
+            received.push(message.number);
+        }
+        assert_eq!(received, accepted);
+    });
+}
+
+/// The consumer parks with no timeout; one push from the lone producer, which makes
+/// no locked instruction, must still wake it.
+#[test]
+fn lone_producer_wakes_parked_consumer() {
+    loom::model(|| {
+        let (mut producer, mut consumer) = SignalQueue::<Message>::single_producer(QueueConfig {
+            capacity: 2,
+            levels: 2,
+        })
+        .unwrap();
+        let pusher = thread::spawn(move || {
+            producer
+                .push(Message {
+                    producer: 0,
+                    number: 0,
+                    level: 1,
+                })
+                .unwrap();
+        });
+        let message = consumer.pop_wait(None).unwrap();
+        assert_eq!(message.level, 1);
+        pusher.join().unwrap();
     });
 }

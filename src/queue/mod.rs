@@ -3,15 +3,19 @@
 //!
 //! Each priority level is its own bounded ring, so a level keeps first-in,
 //! first-out order and the consumer serves the highest non-empty level first. A push
-//! is one compare-and-swap on its level's tail plus two stores. A pop is one load and
-//! one store with no read-modify-write, because there is only one [`Consumer`], and it
-//! never writes the slot the producers write next.
-//! Signals are `Copy` values stored inline, so no message allocates. A full level
-//! hands the signal back in [`PushError::Full`].
+//! from a [`SignalQueue`] handle, which any number of threads may share, is one
+//! compare-and-swap on its level's tail plus two stores. A push from the one
+//! [`Producer`] of a queue made by [`SignalQueue::single_producer`] has no locked
+//! instruction at all. A pop is one load and one store with no read-modify-write,
+//! because there is only one [`Consumer`], and it never writes the slot the producers
+//! write next. Signals are `Copy` values stored inline, so no message allocates. A full
+//! level hands the signal back in [`PushError::Full`].
 //!
 //! A consumer that waits ([`Consumer::pop_wait`]) spins briefly and then parks, so an
 //! idle executor does not hold a core; producers wake it only when it has announced
-//! that it sleeps, which they learn from the tail they claim anyway.
+//! that it sleeps. The handshake between the announcement and a push uses the barrier
+//! pair in `barrier`, which puts its cost on the consumer's rare park rather than on
+//! every push.
 //!
 //! ```
 //! use mikrobot::queue::{QueueConfig, SignalQueue, Prioritized};
@@ -29,6 +33,7 @@
 //! assert_eq!(consumer.try_pop().map(|job| job.id), Some(1));
 //! ```
 
+mod barrier;
 mod ring;
 mod signal;
 mod sync;
@@ -42,12 +47,17 @@ mod loom_model;
 
 pub use signal::{Prioritized, Signal};
 
-use ring::{Pushed, Ring};
+use barrier::Barriers;
+use crossbeam_utils::CachePadded;
+use ring::Ring;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use sync::{AtomicBool, Ordering};
 use wait::{Parker, Spin, Unparker};
+
+/// Longest park when the process-wide barrier failed and a wake-up may be missed.
+const UNORDERED_PARK: Duration = Duration::from_millis(1);
 
 /// Maximum number of priority levels.
 pub const MAX_LEVELS: u8 = 16;
@@ -148,17 +158,27 @@ pub enum PopError {
 struct Shared<T> {
     levels: Box<[Ring<T>]>,
     closed: AtomicBool,
+    /// Set by the consumer before it parks, cleared when it wakes.
+    sleeping: AtomicBool,
+    barriers: Barriers,
     unparker: Unparker,
 }
 
 /// The producer handle of the queue; clone it for each producer thread.
 pub struct SignalQueue<T = Signal> {
-    shared: Arc<Shared<T>>,
+    shared: Arc<CachePadded<Shared<T>>>,
+}
+
+/// The only producer of a queue made by [`SignalQueue::single_producer`]. It cannot be
+/// cloned, so its pushes need no locked instruction; [`Producer::into_shared`] turns it
+/// into a [`SignalQueue`] when more producers are needed.
+pub struct Producer<T = Signal> {
+    shared: Arc<CachePadded<Shared<T>>>,
 }
 
 /// The single consumer of a queue: the executor.
 pub struct Consumer<T = Signal> {
-    shared: Arc<Shared<T>>,
+    shared: Arc<CachePadded<Shared<T>>>,
     parker: Parker,
 }
 
@@ -169,19 +189,21 @@ impl<T: Prioritized> SignalQueue<T> {
     ///
     /// [`QueueConfigError`] when the capacity or the number of levels is out of range.
     pub fn new(config: QueueConfig) -> Result<(SignalQueue<T>, Consumer<T>), QueueConfigError> {
-        config.validate()?;
-        let capacity = config.capacity.next_power_of_two();
-        let levels = (0..config.levels).map(|_| Ring::new(capacity)).collect();
-        let (parker, unparker) = wait::parker_pair();
-        let shared = Arc::new(Shared {
-            levels,
-            closed: AtomicBool::new(false),
-            unparker,
-        });
-        let queue = SignalQueue {
-            shared: Arc::clone(&shared),
-        };
-        Ok((queue, Consumer { shared, parker }))
+        let (shared, consumer) = Shared::new(config)?;
+        Ok((SignalQueue { shared }, consumer))
+    }
+
+    /// Creates a queue with one producer, which pushes faster than a shared handle
+    /// because no other producer can race it, and its only consumer.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueConfigError`] when the capacity or the number of levels is out of range.
+    pub fn single_producer(
+        config: QueueConfig,
+    ) -> Result<(Producer<T>, Consumer<T>), QueueConfigError> {
+        let (shared, consumer) = Shared::new(config)?;
+        Ok((Producer { shared }, consumer))
     }
 
     /// Appends `signal` behind the signals of its priority level, without blocking.
@@ -193,20 +215,12 @@ impl<T: Prioritized> SignalQueue<T> {
     #[inline]
     pub fn push(&self, signal: T) -> Result<(), PushError<T>> {
         let shared = &*self.shared;
-        let priority = signal.priority();
-        let Some(ring) = shared.levels.get(usize::from(priority)) else {
-            return Err(PushError::InvalidPriority {
-                signal,
-                priority,
-                levels: shared.levels.len() as u8,
-            });
+        let ring = match shared.ring_for(&signal) {
+            Ok(ring) => ring,
+            Err(rejection) => return Err(rejection.into_error(signal)),
         };
-        if shared.closed.load(Ordering::Relaxed) {
-            return Err(PushError::Closed(signal));
-        }
-        if ring.push(signal).map_err(PushError::Full)? == Pushed::WakeConsumer {
-            shared.unparker.unpark();
-        }
+        ring.push(signal).map_err(PushError::Full)?;
+        shared.wake_if_sleeping();
         Ok(())
     }
 
@@ -257,7 +271,133 @@ impl<T> std::fmt::Debug for SignalQueue<T> {
     }
 }
 
+impl<T: Prioritized> Producer<T> {
+    /// Appends `signal` behind the signals of its priority level, without blocking and
+    /// without a locked instruction.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError`] with the signal when its level is full, its priority is out of
+    /// range, or the queue is closed.
+    #[inline]
+    pub fn push(&mut self, signal: T) -> Result<(), PushError<T>> {
+        let shared = &*self.shared;
+        let ring = match shared.ring_for(&signal) {
+            Ok(ring) => ring,
+            Err(rejection) => return Err(rejection.into_error(signal)),
+        };
+        // SAFETY: a `Producer` is made only by `single_producer`, cannot be cloned, and
+        // `into_shared` consumes it, so no `SignalQueue` handle of this queue exists
+        // while it does. `&mut self` keeps a second push from starting on another
+        // thread; moving the producer between threads orders their pushes.
+        unsafe { ring.push_exclusive(signal) }.map_err(PushError::Full)?;
+        shared.wake_if_sleeping();
+        Ok(())
+    }
+
+    /// Closes the queue; see [`SignalQueue::close`].
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Turns the producer into a shared handle, which can be cloned for more producer
+    /// threads. Signals already queued stay in order ahead of later pushes.
+    pub fn into_shared(self) -> SignalQueue<T> {
+        SignalQueue {
+            shared: self.shared,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer")
+            .field("levels", &self.shared.levels.len())
+            .field(
+                "len",
+                &self.shared.levels.iter().map(Ring::len).sum::<usize>(),
+            )
+            .finish()
+    }
+}
+
+impl<T: Prioritized> Shared<T> {
+    /// Makes the shared state of a new queue and its consumer.
+    fn new(config: QueueConfig) -> Result<(Arc<CachePadded<Self>>, Consumer<T>), QueueConfigError> {
+        config.validate()?;
+        let capacity = config.capacity.next_power_of_two();
+        let levels = (0..config.levels).map(|_| Ring::new(capacity)).collect();
+        let (parker, unparker) = wait::parker_pair();
+        // Padded so that no other allocation shares a cache line with the fields
+        // every push reads.
+        let shared = Arc::new(CachePadded::new(Shared {
+            levels,
+            closed: AtomicBool::new(false),
+            sleeping: AtomicBool::new(false),
+            barriers: Barriers::new(),
+            unparker,
+        }));
+        let consumer = Consumer {
+            shared: Arc::clone(&shared),
+            parker,
+        };
+        Ok((shared, consumer))
+    }
+
+    /// The ring of the signal's priority level, unless the priority is out of range or
+    /// the queue is closed. It takes the signal by reference, so the signal stays in
+    /// registers on the way to its slot rather than being copied to the stack.
+    #[inline]
+    fn ring_for(&self, signal: &T) -> Result<&Ring<T>, Rejection> {
+        let priority = signal.priority();
+        let Some(ring) = self.levels.get(usize::from(priority)) else {
+            return Err(Rejection::Priority {
+                priority,
+                levels: self.levels.len() as u8,
+            });
+        };
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(Rejection::Closed);
+        }
+        Ok(ring)
+    }
+}
+
+/// Why a push was rejected before it reached its ring.
+#[derive(Clone, Copy)]
+enum Rejection {
+    Priority { priority: u8, levels: u8 },
+    Closed,
+}
+
+impl Rejection {
+    /// The error that hands `signal` back.
+    #[cold]
+    fn into_error<T>(self, signal: T) -> PushError<T> {
+        match self {
+            Rejection::Priority { priority, levels } => PushError::InvalidPriority {
+                signal,
+                priority,
+                levels,
+            },
+            Rejection::Closed => PushError::Closed(signal),
+        }
+    }
+}
+
 impl<T> Shared<T> {
+    /// Wakes the consumer if it announced that it sleeps. Called after every push: the
+    /// barrier orders the push's claim before the read of the flag, and the consumer's
+    /// barrier orders its flag before its check of the tails, so either the consumer
+    /// sees the claim and stays awake or this sees the flag.
+    #[inline]
+    fn wake_if_sleeping(&self) {
+        self.barriers.light();
+        if self.sleeping.load(Ordering::Relaxed) {
+            self.unparker.unpark();
+        }
+    }
+
     fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.unparker.unpark();
@@ -309,15 +449,20 @@ impl<T: Prioritized> Consumer<T> {
     /// Parks unless a push is in flight or the queue is closed.
     fn park(&mut self, timeout: Option<Duration>) -> Result<(), PopError> {
         let shared = &*self.shared;
-        // Stops at the first level with a claim, because then the consumer stays awake.
-        let claimed = shared.levels.iter().any(Ring::announce_sleep);
+        shared.sleeping.store(true, Ordering::Relaxed);
+        let ordered = shared.barriers.heavy();
+        let claimed = shared.levels.iter().any(Ring::has_claims);
         let closed = !claimed && shared.closed.load(Ordering::SeqCst);
         if !claimed && !closed {
-            self.parker.park(timeout);
+            self.parker.park(if ordered {
+                timeout
+            } else {
+                // Without the barrier a push may miss the flag; a short sleep bounds the
+                // delay of a missed wake-up.
+                Some(timeout.map_or(UNORDERED_PARK, |timeout| timeout.min(UNORDERED_PARK)))
+            });
         }
-        for ring in shared.levels.iter() {
-            ring.withdraw_sleep();
-        }
+        shared.sleeping.store(false, Ordering::Relaxed);
         if closed {
             // NOTE: a producer that read `closed` as false just before `close` may
             // still claim a slot after this check, and its signal stays queued unread.

@@ -1,11 +1,13 @@
 //! A bounded multi-producer, single-consumer ring of `Copy` values.
 //!
-//! Producers claim positions with one compare-and-swap on the tail, write the value and
-//! then publish the slot's sequence number, which is `position + 1` once the value of
-//! `position` is in place. The consumer reads the slot at its head when that sequence
-//! is published and then advances the head. It never writes a slot, so a pop touches
-//! only the slot it reads and its own head, and the slot's cache line is not moved back
-//! to the consumer's core for a write on every message.
+//! Producers claim positions on the tail, write the value and then publish the slot's
+//! sequence number, which is `position + 1` once the value of `position` is in place.
+//! Several producers claim with one compare-and-swap; a producer that is known to be
+//! the only one ([`Ring::push_exclusive`]) claims with a plain store, so its push has
+//! no locked instruction. The consumer reads the slot at its head when that sequence is
+//! published and then advances the head. It never writes a slot, so a pop touches only
+//! the slot it reads and its own head, and the slot's cache line is not moved back to
+//! the consumer's core for a write on every message.
 //!
 //! A producer may claim `position` only once the consumer has read `position -
 //! capacity`, that is when `position < head + capacity`. Producers keep the head they
@@ -13,12 +15,8 @@
 //! when `head_seen` shows the ring full. A stale `head_seen` is never too high, so it
 //! can only make a producer read the head again.
 //!
-//! The top bit of the tail is the consumer's sleep flag. The consumer sets it with a
-//! read-modify-write before it parks, and a producer's compare-and-swap reads and
-//! clears it, so the two meet in the tail's single modification order: either the
-//! consumer's set returns a tail that shows the claim, and it does not park, or the
-//! producer's claim returns the flag, and the producer wakes it. Producers pay
-//! nothing extra while the consumer is awake.
+//! The ring knows nothing of sleeping: the queue keeps the consumer's sleep flag, and
+//! the consumer checks [`Ring::has_claims`] after announcing that it sleeps.
 //!
 //! Positions are 64-bit and never wrap in practice: 2^63 pushes take centuries.
 
@@ -28,9 +26,10 @@ use std::mem::MaybeUninit;
 
 /// One slot: the value and the sequence number of the position whose value it contains.
 ///
-/// Slots are aligned to a cache line so that a producer writing one slot does not take
-/// the line of the slot the consumer is reading.
-#[repr(align(64))]
+/// Slots are packed rather than aligned to cache lines: with a 32-byte signal one line
+/// carries more than one slot to the consumer, which measured faster than a line per
+/// slot, although a producer writing the next slot can then take the line the consumer
+/// is reading when the ring is nearly empty.
 struct Slot<T> {
     sequence: AtomicU64,
     value: UnsafeCell<MaybeUninit<T>>,
@@ -38,15 +37,14 @@ struct Slot<T> {
 
 /// The producers' shared state, on one cache line.
 struct Tail {
-    /// Next position a producer claims, with [`SLEEPING`] in the top bit.
+    /// Next position a producer claims.
     next: AtomicU64,
     /// A head the consumer has published; at most the current head.
     head_seen: AtomicU64,
 }
 
-/// The ring. `pop`, `announce_sleep` and `withdraw_sleep` must only be called by one
-/// thread at a time; [`super::SignalQueue`] enforces that through its single
-/// [`super::Consumer`].
+/// The ring. `pop` must only be called by one thread at a time, which
+/// [`super::SignalQueue`] enforces through its single [`super::Consumer`].
 pub(crate) struct Ring<T> {
     tail: CachePadded<Tail>,
     /// Next position the consumer reads. Only the consumer writes it, with Release
@@ -57,21 +55,9 @@ pub(crate) struct Ring<T> {
     mask: u64,
 }
 
-/// The consumer's sleep flag in the tail.
-const SLEEPING: u64 = 1 << 63;
-
-/// What a successful push found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pushed {
-    /// The consumer is awake.
-    Awake,
-    /// The consumer had announced that it sleeps; the producer must wake it.
-    WakeConsumer,
-}
-
 // SAFETY: values move between threads through the slots, so `T: Send` is required.
-// Each slot's value is accessed by exactly one thread at a time. The producer that
-// won the tail position writes it only after the consumer's Release store of a head
+// Each slot's value is accessed by exactly one thread at a time. The producer that claimed
+// the tail position writes it only after the consumer's Release store of a head
 // past the slot's previous position, and publishes it with a Release store of the
 // sequence. The consumer reads it only after observing that sequence with Acquire.
 unsafe impl<T: Send> Sync for Ring<T> {}
@@ -101,41 +87,54 @@ impl<T: Copy> Ring<T> {
         }
     }
 
-    /// Appends `value`, or returns it when the ring is full.
-    ///
-    /// NOTE: the compare-and-swap is a locked instruction even with one producer, and it is
-    /// what makes the wake-up race-free, so a lone producer pays for it too.
+    /// Appends `value`, or returns it when the ring is full. Any number of threads may
+    /// push at once.
     #[inline]
-    pub(crate) fn push(&self, value: T) -> Result<Pushed, T> {
-        let mut tail = self.tail.next.load(Ordering::Relaxed);
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+        let mut position = self.tail.next.load(Ordering::Relaxed);
         loop {
-            let position = tail & !SLEEPING;
             if !self.has_room(position) {
                 return Err(value);
             }
-            // Claiming the position also clears the sleep flag.
             match self.tail.next.compare_exchange_weak(
-                tail,
+                position,
                 position + 1,
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
                     self.write(position, value);
-                    return Ok(if tail & SLEEPING != 0 {
-                        Pushed::WakeConsumer
-                    } else {
-                        Pushed::Awake
-                    });
+                    return Ok(());
                 }
-                Err(current) => tail = current,
+                Err(current) => position = current,
             }
         }
     }
 
+    /// Appends `value`, or returns it when the ring is full, without a locked
+    /// instruction.
+    ///
+    /// # Safety
+    ///
+    /// No other push, exclusive or not, may run at the same time as this one. Pushes
+    /// on other threads must happen before it or after it (a handle moved between
+    /// threads gives that order).
+    #[inline]
+    pub(crate) unsafe fn push_exclusive(&self, value: T) -> Result<(), T> {
+        let position = self.tail.next.load(Ordering::Relaxed);
+        if !self.has_room(position) {
+            return Err(value);
+        }
+        // Only this producer writes the tail, so a plain store claims the position.
+        self.tail.next.store(position + 1, Ordering::Relaxed);
+        self.write(position, value);
+        Ok(())
+    }
+
     /// Checks whether the slot of `position` is free, because the consumer has read the
     /// value that `position - capacity` put there. A stale `position`, below the head,
-    /// reports room and then loses its compare-and-swap.
+    /// reports room and then loses its compare-and-swap; an exclusive producer's
+    /// position is never stale.
     #[inline]
     fn has_room(&self, position: u64) -> bool {
         let capacity = self.slots.len() as i64;
@@ -154,8 +153,9 @@ impl<T: Copy> Ring<T> {
     #[inline]
     fn write(&self, position: u64, value: T) {
         let slot = &self.slots[(position & self.mask) as usize];
-        // SAFETY: winning the compare-and-swap for `position` gives this producer sole
-        // access to the slot until it publishes the new sequence below. `has_room`
+        // SAFETY: winning the compare-and-swap for `position`, or being the only
+        // producer, gives this producer sole access to the slot until it publishes the
+        // new sequence below. `has_room`
         // acquired a head above `position - capacity`, so the consumer has finished
         // reading the value of that earlier position, and it does not read this one
         // before the sequence is published.
@@ -182,17 +182,11 @@ impl<T: Copy> Ring<T> {
         Some(value)
     }
 
-    /// Sets the sleep flag, and returns whether a producer has already claimed a
-    /// position the consumer has not read, published or not; then the consumer must
-    /// not park. Only the consumer calls this.
-    pub(crate) fn announce_sleep(&self) -> bool {
-        let tail = self.tail.next.fetch_or(SLEEPING, Ordering::Relaxed);
-        tail & !SLEEPING != self.head.load(Ordering::Relaxed)
-    }
-
-    /// Clears the sleep flag after the consumer woke or found work.
-    pub(crate) fn withdraw_sleep(&self) {
-        self.tail.next.fetch_and(!SLEEPING, Ordering::Relaxed);
+    /// Whether a producer has claimed a position the consumer has not read, published
+    /// or not. The consumer calls this after announcing that it sleeps, and stays
+    /// awake when it returns true. Only the consumer calls this.
+    pub(crate) fn has_claims(&self) -> bool {
+        self.tail.next.load(Ordering::Relaxed) != self.head.load(Ordering::Relaxed)
     }
 }
 
@@ -200,7 +194,7 @@ impl<T> Ring<T> {
     /// An estimate of the number of values in the ring; exact when no push or pop
     /// runs at the same time.
     pub(crate) fn len(&self) -> usize {
-        let tail = self.tail.next.load(Ordering::Relaxed) & !SLEEPING;
+        let tail = self.tail.next.load(Ordering::Relaxed);
         let head = self.head.load(Ordering::Relaxed);
         (tail.saturating_sub(head) as usize).min(self.slots.len())
     }

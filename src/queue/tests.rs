@@ -340,3 +340,126 @@ fn two_producers_lose_nothing() {
     assert_eq!(next, [per_producer, per_producer]);
     assert_eq!(consumer.try_pop(), None);
 }
+
+fn lone(capacity: usize, levels: u8) -> (Producer<Message>, Consumer<Message>) {
+    SignalQueue::single_producer(QueueConfig { capacity, levels }).unwrap()
+}
+
+#[test]
+fn lone_producer_orders_by_level_then_arrival() {
+    let (mut producer, mut consumer) = lone(4, 3);
+    for (number, level) in [(0, 0), (1, 2), (2, 1), (3, 2), (4, 0)] {
+        producer.push(message(0, number, level)).unwrap();
+    }
+    let numbers: Vec<u32> = std::iter::from_fn(|| consumer.try_pop())
+        .map(|m| m.number)
+        .collect();
+    assert_eq!(numbers, [1, 3, 2, 0, 4]);
+}
+
+#[test]
+fn lone_producer_full_level_returns_signal() {
+    let (mut producer, mut consumer) = lone(2, 2);
+    producer.push(message(0, 0, 0)).unwrap();
+    producer.push(message(0, 1, 0)).unwrap();
+    assert_eq!(
+        producer.push(message(0, 2, 0)),
+        Err(PushError::Full(message(0, 2, 0)))
+    );
+    // The other level still has room, and a pop frees a slot again.
+    producer.push(message(0, 3, 1)).unwrap();
+    assert_eq!(consumer.try_pop(), Some(message(0, 3, 1)));
+    assert_eq!(consumer.try_pop(), Some(message(0, 0, 0)));
+    producer.push(message(0, 2, 0)).unwrap();
+    assert_eq!(consumer.len(), 2);
+}
+
+#[test]
+fn lone_producer_rejects_after_close_and_drop() {
+    let (mut producer, consumer) = lone(4, 2);
+    assert!(matches!(
+        producer.push(message(0, 0, 2)),
+        Err(PushError::InvalidPriority {
+            priority: 2,
+            levels: 2,
+            ..
+        })
+    ));
+    producer.close();
+    assert_eq!(
+        producer.push(message(0, 1, 0)),
+        Err(PushError::Closed(message(0, 1, 0)))
+    );
+    let (mut producer, consumer_two) = lone(4, 1);
+    drop(consumer_two);
+    assert!(matches!(
+        producer.push(message(0, 2, 0)),
+        Err(PushError::Closed(_))
+    ));
+    drop(consumer);
+}
+
+#[test]
+fn parked_consumer_woken_by_lone_producer() {
+    let (mut producer, mut consumer) = lone(4, 1);
+    let taker = thread::spawn(move || consumer.pop_wait(Some(Duration::from_secs(30))));
+    thread::sleep(Duration::from_millis(50));
+    producer.push(message(0, 9, 0)).unwrap();
+    assert_eq!(taker.join().unwrap(), Ok(message(0, 9, 0)));
+}
+
+#[test]
+fn lone_producer_wakes_consumer_after_every_pause() {
+    // The producer pauses at random points, long enough for the consumer to park, so
+    // the sleep handshake runs many times; a missed wake-up shows as a timeout.
+    let count = scaled(200_000);
+    let (mut producer, mut consumer) = lone(64, 2);
+    let pusher = thread::spawn(move || {
+        let mut random = XorShift(0x9e37_79b9_7f4a_7c15);
+        for number in 0..count {
+            let roll = random.next();
+            if roll.is_multiple_of(500) {
+                thread::sleep(Duration::from_micros(200));
+            }
+            let mut pending = message(0, number, (roll >> 32) as u8 & 1);
+            while let Err(error) = producer.push(pending) {
+                pending = error.into_inner();
+                thread::yield_now();
+            }
+        }
+    });
+    let mut next = [None::<u32>; 2];
+    for received in 0..count {
+        let message = consumer
+            .pop_wait(Some(Duration::from_secs(30)))
+            .unwrap_or_else(|error| panic!("{error} after {received} messages"));
+        let last = &mut next[usize::from(message.level)];
+        assert!(last.is_none_or(|last| message.number > last), "{message:?}");
+        *last = Some(message.number);
+    }
+    pusher.join().unwrap();
+    assert_eq!(consumer.try_pop(), None);
+}
+
+#[test]
+fn lone_producer_hands_over_to_shared_handles() {
+    let (mut producer, mut consumer) = lone(8, 1);
+    producer.push(message(0, 0, 0)).unwrap();
+    producer.push(message(0, 1, 0)).unwrap();
+    let queue = producer.into_shared();
+    let other = queue.clone();
+    thread::spawn(move || other.push(message(1, 0, 0)).unwrap())
+        .join()
+        .unwrap();
+    queue.push(message(0, 2, 0)).unwrap();
+    let received: Vec<Message> = std::iter::from_fn(|| consumer.try_pop()).collect();
+    assert_eq!(
+        received,
+        [
+            message(0, 0, 0),
+            message(0, 1, 0),
+            message(1, 0, 0),
+            message(0, 2, 0)
+        ]
+    );
+}
