@@ -4,7 +4,7 @@
 #   at most 5 preemptions per run unless LOOM_MAX_PREEMPTIONS sets another bound (an
 #   unbounded run of the two-producer model takes about 4 minutes on 2 cores, the bound
 #   of 5 about 15 seconds, and it still fails on a Relaxed head store, an off-by-one
-#   in the room check, or a push that skips its side of the sleep handshake's barrier);
+#   in the room check, or either side of the sleep handshake skipping its barrier);
 # - Miri over the queue unit tests, which run the queue's unsafe code, with iteration
 #   counts shrink under cfg(miri);
 # - the benchmarks run once under `cargo test`, so they keep compiling and working.

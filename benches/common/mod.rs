@@ -100,9 +100,9 @@ pub fn digest(signal: &BenchSignal) -> u64 {
 // Two loop shapes. In `single_*` the loop builds each signal in registers from an opaque
 // id and folds every field of the popped signal into a digest, as a producer and a
 // consumer that use the values would. In `single_*_opaque` every signal goes through
-// `black_box` as a whole, on the way in and on the way out: the compiler must store the
-// 32 bytes to the stack and load them back around each call, and those store-to-load
-// round trips cost more than the queues themselves on this machine.
+// `black_box` as a whole, on the way in and on the way out. The compiler must then store
+// the 32 bytes to the stack and load them back around each call, and on the development
+// machine those round trips cost more than the queues themselves.
 
 pub fn single_ours(iterations: u64) -> Duration {
     let (mut producer, mut consumer) = ours_lone(1);
@@ -160,9 +160,9 @@ pub fn single_array_queue_opaque(iterations: u64) -> Duration {
 // shows the scheduler rather than the queue.
 
 /// Retries `attempt` until it accepts the value, backing off between tries. The value
-/// is `Copy`, so each try gets a copy of the original and a rejected value is dropped:
-/// carrying the rejected value from one try to the next would keep it in memory, where
-/// the compiler's piecewise stores and wide reloads can stall the producer.
+/// is `Copy`, so each try gets a copy of the original and a rejected value is dropped.
+/// Carrying the rejected value from one try to the next would keep it in memory, where
+/// the compiler's piecewise stores and wider reloads can stall the producer.
 #[inline]
 fn send_retrying<T: Copy>(value: T, mut attempt: impl FnMut(T) -> Result<(), T>) {
     let backoff = crossbeam_utils::Backoff::new();

@@ -1,13 +1,13 @@
 //! The barrier pair of the sleep handshake, split so that producers pay almost nothing.
 //!
-//! A producer publishes a value and then reads the consumer's sleep flag; the consumer
+//! A producer publishes a value and then reads the consumer's sleep flag. The consumer
 //! sets the flag and then reads the tails. Each side needs a full barrier between its
 //! store and its load, or both can miss the other's store and the consumer sleeps on a
 //! queued signal. Producers push on every signal and the consumer parks rarely, so the
-//! cost goes to the consumer: it runs a process-wide barrier before reading the tails,
-//! which makes every core that runs one of this process's threads complete its earlier
-//! stores, and producers then need only stop the compiler from reordering their store
-//! and load. The two sides together give the same order as two full barriers.
+//! consumer pays: before it reads the tails it runs a process-wide barrier, which makes
+//! every core running one of this process's threads complete its earlier stores.
+//! Producers then only need to keep the compiler from reordering their store and load.
+//! The two sides together give the same order as two full barriers.
 //!
 //! The process-wide barrier is `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` on Linux
 //! and `FlushProcessWriteBuffers` on Windows. Where neither is available (another
@@ -20,7 +20,7 @@ use std::sync::atomic::{compiler_fence, fence, Ordering};
 #[cfg(not(loom))]
 use std::sync::OnceLock;
 
-/// Which barrier pair this process uses; chosen once, before the first queue exists.
+/// The kind of barrier pair this process uses, chosen once before the first queue exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// Producers use a compiler fence, the consumer a process-wide barrier.
@@ -41,7 +41,7 @@ pub(crate) struct Barriers {
 }
 
 impl Barriers {
-    /// The pair of this process, setting it up on the first call.
+    /// Returns the pair of this process, and sets it up on the first call.
     pub(crate) fn new() -> Self {
         Barriers {
             kind: kind(),
@@ -50,7 +50,7 @@ impl Barriers {
         }
     }
 
-    /// The producer's side: orders its earlier stores before its later loads.
+    /// Runs the producer's side, which orders its earlier stores before its later loads.
     #[inline(always)]
     pub(crate) fn light(&self) {
         #[cfg(not(loom))]
@@ -63,8 +63,8 @@ impl Barriers {
             .fetch_add(1, loom::sync::atomic::Ordering::AcqRel);
     }
 
-    /// The consumer's side. Returns false when the process-wide barrier failed, so the
-    /// consumer cannot rely on a wake-up and must not sleep for long.
+    /// Runs the consumer's side. Returns false when the process-wide barrier failed, so
+    /// the consumer cannot rely on a wake-up and must not sleep for long.
     pub(crate) fn heavy(&self) -> bool {
         #[cfg(not(loom))]
         match self.kind {
@@ -107,8 +107,8 @@ mod os {
     const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_long = 1 << 4;
 
     fn membarrier(command: libc::c_long) -> libc::c_long {
-        // SAFETY: membarrier takes two integers and a flags word and touches no memory
-        // of the caller; an unknown command fails with EINVAL.
+        // SAFETY: membarrier takes a command, a flags word and a CPU id, and touches no
+        // memory of the caller. An unknown command fails with EINVAL.
         unsafe {
             libc::syscall(
                 libc::SYS_membarrier,
@@ -119,8 +119,8 @@ mod os {
         }
     }
 
-    /// Registers the process for expedited private barriers; false when the kernel or
-    /// a seccomp filter does not offer them.
+    /// Registers the process for expedited private barriers. Returns false when the
+    /// kernel or a seccomp filter does not offer them.
     pub(super) fn register() -> bool {
         let supported = membarrier(MEMBARRIER_CMD_QUERY);
         if supported < 0 || supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED == 0 {
@@ -139,9 +139,9 @@ mod os {
     use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
     use windows_sys::Win32::System::Threading::FlushProcessWriteBuffers;
 
-    /// True on Windows itself. Wine exports `wine_get_version` from its ntdll, and its
-    /// `FlushProcessWriteBuffers` is a stub that returns at once in Wine 8, so Wine gets
-    /// full fences.
+    /// Returns true on Windows itself. Wine exports `wine_get_version` from its ntdll,
+    /// and its `FlushProcessWriteBuffers` is a stub that returns at once in Wine 8, so
+    /// Wine gets full fences.
     pub(super) fn register() -> bool {
         let ntdll: Vec<u16> = "ntdll.dll\0".encode_utf16().collect();
         // SAFETY: the name is a NUL-terminated UTF-16 string that outlives the call, and
@@ -156,7 +156,8 @@ mod os {
     }
 
     pub(super) fn flush_all_cores() -> bool {
-        // SAFETY: the call takes no arguments and cannot fail.
+        // SAFETY: the function takes no arguments and returns nothing, so the call has
+        // no pointer or handle that could be invalid.
         unsafe { FlushProcessWriteBuffers() };
         true
     }

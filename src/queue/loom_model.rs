@@ -1,6 +1,6 @@
 //! Loom models of the ring and the sleep protocol, for shared producers and for the
-//! lone producer. Both wake-up models fail when a push skips its side of the barrier
-//! pair. Run them with
+//! lone producer. Both wake-up models fail when either the push or the consumer skips
+//! its side of the barrier pair. Run them with
 //! `RUSTFLAGS="--cfg loom" cargo test --lib --release queue::loom_model`. CI bounds the
 //! preemptions with `LOOM_MAX_PREEMPTIONS=5`; without the bound the two-producer model
 //! takes minutes.

@@ -56,7 +56,8 @@ use std::time::{Duration, Instant};
 use sync::{AtomicBool, Ordering};
 use wait::{Parker, Spin, Unparker};
 
-/// Longest park when the process-wide barrier failed and a wake-up may be missed.
+/// Maximum time a park lasts when the process-wide barrier failed and a wake-up may be
+/// missed.
 const UNORDERED_PARK: Duration = Duration::from_millis(1);
 
 /// Maximum number of priority levels.
@@ -234,7 +235,7 @@ impl<T: Prioritized> SignalQueue<T> {
 impl<T> SignalQueue<T> {
     /// An estimate of the signals queued over all levels.
     pub fn len(&self) -> usize {
-        self.shared.levels.iter().map(Ring::len).sum()
+        self.shared.len()
     }
 
     /// Whether the queue looks empty; see [`SignalQueue::len`].
@@ -313,10 +314,7 @@ impl<T> std::fmt::Debug for Producer<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Producer")
             .field("levels", &self.shared.levels.len())
-            .field(
-                "len",
-                &self.shared.levels.iter().map(Ring::len).sum::<usize>(),
-            )
+            .field("len", &self.shared.len())
             .finish()
     }
 }
@@ -344,9 +342,8 @@ impl<T: Prioritized> Shared<T> {
         Ok((shared, consumer))
     }
 
-    /// The ring of the signal's priority level, unless the priority is out of range or
-    /// the queue is closed. It takes the signal by reference, so the signal stays in
-    /// registers on the way to its slot rather than being copied to the stack.
+    /// Returns the ring of the signal's priority level, unless the priority is out of
+    /// range or the queue is closed. Only the caller's error path moves the signal.
     #[inline]
     fn ring_for(&self, signal: &T) -> Result<&Ring<T>, Rejection> {
         let priority = signal.priority();
@@ -363,7 +360,7 @@ impl<T: Prioritized> Shared<T> {
     }
 }
 
-/// Why a push was rejected before it reached its ring.
+/// The reason a push was rejected before it reached its ring.
 #[derive(Clone, Copy)]
 enum Rejection {
     Priority { priority: u8, levels: u8 },
@@ -371,7 +368,7 @@ enum Rejection {
 }
 
 impl Rejection {
-    /// The error that hands `signal` back.
+    /// Builds the error that hands `signal` back.
     #[cold]
     fn into_error<T>(self, signal: T) -> PushError<T> {
         match self {
@@ -386,10 +383,15 @@ impl Rejection {
 }
 
 impl<T> Shared<T> {
-    /// Wakes the consumer if it announced that it sleeps. Called after every push: the
+    /// Returns an estimate of the signals queued over all levels.
+    fn len(&self) -> usize {
+        self.levels.iter().map(Ring::len).sum()
+    }
+
+    /// Wakes the consumer if it announced that it sleeps; every push calls this. The
     /// barrier orders the push's claim before the read of the flag, and the consumer's
-    /// barrier orders its flag before its check of the tails, so either the consumer
-    /// sees the claim and stays awake or this sees the flag.
+    /// barrier orders its flag before its check of the tails. So either the consumer
+    /// reads the claim and stays awake, or this push reads the flag and wakes it.
     #[inline]
     fn wake_if_sleeping(&self) {
         self.barriers.light();
@@ -457,8 +459,8 @@ impl<T: Prioritized> Consumer<T> {
             self.parker.park(if ordered {
                 timeout
             } else {
-                // Without the barrier a push may miss the flag; a short sleep bounds the
-                // delay of a missed wake-up.
+                // Without the barrier a push may miss the flag, so a short sleep bounds
+                // the delay of a missed wake-up.
                 Some(timeout.map_or(UNORDERED_PARK, |timeout| timeout.min(UNORDERED_PARK)))
             });
         }
@@ -475,7 +477,7 @@ impl<T: Prioritized> Consumer<T> {
 impl<T> Consumer<T> {
     /// An estimate of the signals queued over all levels.
     pub fn len(&self) -> usize {
-        self.shared.levels.iter().map(Ring::len).sum()
+        self.shared.len()
     }
 
     /// Whether the queue looks empty; see [`Consumer::len`].

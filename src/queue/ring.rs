@@ -2,9 +2,9 @@
 //!
 //! Producers claim positions on the tail, write the value and then publish the slot's
 //! sequence number, which is `position + 1` once the value of `position` is in place.
-//! Several producers claim with one compare-and-swap; a producer that is known to be
-//! the only one ([`Ring::push_exclusive`]) claims with a plain store, so its push has
-//! no locked instruction. The consumer reads the slot at its head when that sequence is
+//! Several producers claim with one compare-and-swap. The only producer of a ring
+//! ([`Ring::push_exclusive`]) claims with a plain store, so its push has no locked
+//! instruction. The consumer reads the slot at its head when that sequence is
 //! published and then advances the head. It never writes a slot, so a pop touches only
 //! the slot it reads and its own head, and the slot's cache line is not moved back to
 //! the consumer's core for a write on every message.
@@ -15,8 +15,8 @@
 //! when `head_seen` shows the ring full. A stale `head_seen` is never too high, so it
 //! can only make a producer read the head again.
 //!
-//! The ring knows nothing of sleeping: the queue keeps the consumer's sleep flag, and
-//! the consumer checks [`Ring::has_claims`] after announcing that it sleeps.
+//! The ring has no sleep flag. The queue keeps the consumer's flag, and the consumer
+//! calls [`Ring::has_claims`] after announcing that it sleeps.
 //!
 //! Positions are 64-bit and never wrap in practice: 2^63 pushes take centuries.
 
@@ -26,10 +26,10 @@ use std::mem::MaybeUninit;
 
 /// One slot: the value and the sequence number of the position whose value it contains.
 ///
-/// Slots are packed rather than aligned to cache lines: with a 32-byte signal one line
+/// Slots are packed rather than aligned to cache lines. With a 32-byte signal one line
 /// carries more than one slot to the consumer, which measured faster than a line per
-/// slot, although a producer writing the next slot can then take the line the consumer
-/// is reading when the ring is nearly empty.
+/// slot. The cost is that a producer writing the next slot can take the line the
+/// consumer is reading when the ring is nearly empty.
 struct Slot<T> {
     sequence: AtomicU64,
     value: UnsafeCell<MaybeUninit<T>>,
@@ -182,8 +182,8 @@ impl<T: Copy> Ring<T> {
         Some(value)
     }
 
-    /// Whether a producer has claimed a position the consumer has not read, published
-    /// or not. The consumer calls this after announcing that it sleeps, and stays
+    /// Returns whether a producer has claimed a position the consumer has not read,
+    /// published or not. The consumer calls this after announcing that it sleeps, and stays
     /// awake when it returns true. Only the consumer calls this.
     pub(crate) fn has_claims(&self) -> bool {
         self.tail.next.load(Ordering::Relaxed) != self.head.load(Ordering::Relaxed)

@@ -411,7 +411,7 @@ fn parked_consumer_woken_by_lone_producer() {
 #[test]
 fn lone_producer_wakes_consumer_after_every_pause() {
     // The producer pauses at random points, long enough for the consumer to park, so
-    // the sleep handshake runs many times; a missed wake-up shows as a timeout.
+    // the sleep handshake runs many times. A missed wake-up shows as a timeout.
     let count = scaled(200_000);
     let (mut producer, mut consumer) = lone(64, 2);
     let pusher = thread::spawn(move || {
